@@ -1,0 +1,56 @@
+# Sourced by ./cordon and ./run-tests: finds a JDK >= 25 and Maven, builds Cordon when its sources changed.
+# Output of the build goes to stderr, so that a program's own stdout stays clean.
+
+CORDON_HOME=${CORDON_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+cordon_java_version() { # prints the feature version of the JDK at $1, or nothing
+    local release="$1/release"
+    [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && [ -f "$release" ] || return 0
+    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release"
+}
+
+cordon_find_jdk() {
+    local candidate version
+    for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-2[5-9]-jdk-* /usr/lib/jvm/java-2[5-9]-openjdk-* \
+                     /usr/lib/jvm/jdk-2[5-9]* /usr/lib/jvm/* /opt/java/* /opt/jdk* \
+                     "$(dirname "$(dirname "$(readlink -f "$(command -v javac 2>/dev/null || echo /nonexistent)")")")"; do
+        [ -n "$candidate" ] && [ -d "$candidate" ] || continue
+        version=$(cordon_java_version "$candidate")
+        if [ -n "$version" ] && [ "$version" -ge 25 ]; then
+            JAVA_HOME=$candidate
+            export JAVA_HOME
+            return 0
+        fi
+    done
+    echo "cordon: needs a JDK 25 or newer and found none (looked at \$JAVA_HOME and /usr/lib/jvm)." >&2
+    echo "cordon: install one, e.g. 'apt-get install temurin-25-jdk' (Adoptium repository) or unpack a JDK 25" >&2
+    echo "cordon: and set JAVA_HOME to it." >&2
+    exit 125
+}
+
+cordon_find_maven() {
+    if ! command -v mvn >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "cordon: installing Maven (apt-get install maven)" >&2
+            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven; } >&2 || true
+        fi
+        command -v mvn >/dev/null 2>&1 || { echo "cordon: needs Apache Maven 3.8+ to build: install it (apt-get install maven)" >&2; exit 125; }
+    fi
+}
+
+# Builds target/cordon.jar and target/lib when any source is newer than the last build.
+cordon_build_if_needed() {
+    local stamp="$CORDON_HOME/target/.built"
+    if [ -f "$stamp" ] && [ -z "$(find "$CORDON_HOME/src/main" "$CORDON_HOME/pom.xml" -newer "$stamp" -print -quit)" ]; then
+        return 0
+    fi
+    cordon_find_maven
+    echo "cordon: building (first use or sources changed)..." >&2
+    (cd "$CORDON_HOME" && MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED" \
+        mvn -q -B -DskipTests package >&2) || { echo "cordon: build failed" >&2; exit 125; }
+    touch "$stamp"
+}
+
+cordon_module_path() {
+    echo "$CORDON_HOME/target/cordon-0.1.0-SNAPSHOT.jar:$CORDON_HOME/target/lib"
+}

@@ -1,0 +1,140 @@
+package dev.cordon;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What a sandboxed program may do: an immutable value. Everything not granted is denied.
+ *
+ * @param paths           file system rules (enforced by Landlock)
+ * @param tcpConnect      TCP ports the program may connect to (any address); empty: none
+ * @param tcpBind         TCP ports the program may bind; empty: none. With both empty there is no network.
+ * @param environment     the program's whole environment; nothing is inherited
+ * @param workingDirectory the program's working directory, or {@code null} for the caller's
+ * @param uid             user the program runs as when Cordon runs as root (never root itself)
+ * @param gid             group the program runs as when Cordon runs as root
+ * @param limits          resource limits
+ * @param bestEffort      run even if the kernel cannot enforce part of the policy, and report what was not
+ *                        enforced; without it such a run is refused
+ */
+public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
+                     Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
+                     boolean bestEffort) {
+
+    /** The user "nobody", which owns nothing. */
+    public static final int NOBODY = 65534;
+
+    public Policy {
+        paths = List.copyOf(paths);
+        tcpConnect = Set.copyOf(tcpConnect);
+        tcpBind = Set.copyOf(tcpBind);
+        environment = Map.copyOf(environment);
+        Objects.requireNonNull(limits, "limits");
+        for (int port : concat(tcpConnect, tcpBind)) {
+            if (port < 1 || port > 65535) throw new SandboxException("TCP port " + port + " is not in 1..65535");
+        }
+        if (uid <= 0 || gid <= 0) throw new SandboxException("the sandboxed program may not run as root (uid/gid 0)");
+        if (workingDirectory != null && !workingDirectory.isAbsolute()) {
+            throw new SandboxException("working directory " + workingDirectory + " is not an absolute path");
+        }
+        for (String name : environment.keySet()) {
+            if (name.isEmpty() || name.contains("=") || name.indexOf('\0') >= 0) {
+                throw new SandboxException("invalid environment variable name \"" + name + "\"");
+            }
+        }
+    }
+
+    private static List<Integer> concat(Set<Integer> a, Set<Integer> b) {
+        List<Integer> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** Whether the policy allows any network use at all. */
+    public boolean network() {
+        return !tcpConnect.isEmpty() || !tcpBind.isEmpty();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link Policy}; the defaults allow nothing. */
+    public static final class Builder {
+        private final List<PathRule> paths = new ArrayList<>();
+        private final Set<Integer> tcpConnect = new TreeSet<>();
+        private final Set<Integer> tcpBind = new TreeSet<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path workingDirectory;
+        private int uid = NOBODY;
+        private int gid = NOBODY;
+        private Limits limits = Limits.NONE;
+        private boolean bestEffort;
+
+        public Builder allow(Path path, Access access) {
+            paths.add(new PathRule(path, access));
+            return this;
+        }
+
+        public Builder read(String... paths) {
+            for (String p : paths) allow(Path.of(p), Access.READ);
+            return this;
+        }
+
+        public Builder write(String... paths) {
+            for (String p : paths) allow(Path.of(p), Access.WRITE);
+            return this;
+        }
+
+        public Builder execute(String... paths) {
+            for (String p : paths) allow(Path.of(p), Access.EXECUTE);
+            return this;
+        }
+
+        public Builder tcpConnect(int port) {
+            tcpConnect.add(port);
+            return this;
+        }
+
+        public Builder tcpBind(int port) {
+            tcpBind.add(port);
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        public Builder workingDirectory(Path dir) {
+            this.workingDirectory = dir;
+            return this;
+        }
+
+        public Builder user(int uid, int gid) {
+            this.uid = uid;
+            this.gid = gid;
+            return this;
+        }
+
+        public Builder limits(Limits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        public Builder bestEffort(boolean bestEffort) {
+            this.bestEffort = bestEffort;
+            return this;
+        }
+
+        public Policy build() {
+            return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort);
+        }
+    }
+}

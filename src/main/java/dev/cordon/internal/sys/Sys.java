@@ -1,0 +1,306 @@
+package dev.cordon.internal.sys;
+
+import dev.cordon.internal.syscalls.Arch;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Typed system calls. Every call goes through the C library's {@code syscall()} with errno captured;
+ * a failure becomes a {@link SyscallException} naming the call. Raw syscalls matter here: glibc's
+ * {@code setresuid} and {@code setgroups} change every thread of the JVM, the raw ones only the caller.
+ */
+public final class Sys {
+    private Sys() {}
+
+    private static final Arch ARCH = Arch.current();
+
+    static final int NR_READ = ARCH.require("read");
+    static final int NR_WRITE = ARCH.require("write");
+    static final int NR_CLOSE = ARCH.require("close");
+    static final int NR_OPENAT = ARCH.require("openat");
+    static final int NR_PIPE2 = ARCH.require("pipe2");
+    static final int NR_IOCTL = ARCH.require("ioctl");
+    static final int NR_PRCTL = ARCH.require("prctl");
+    static final int NR_SECCOMP = ARCH.require("seccomp");
+    static final int NR_SETRESUID = ARCH.require("setresuid");
+    static final int NR_SETRESGID = ARCH.require("setresgid");
+    static final int NR_SETGROUPS = ARCH.require("setgroups");
+    static final int NR_CAPSET = ARCH.require("capset");
+    static final int NR_PRLIMIT64 = ARCH.require("prlimit64");
+    static final int NR_PIDFD_OPEN = ARCH.require("pidfd_open");
+    static final int NR_PIDFD_SEND_SIGNAL = ARCH.require("pidfd_send_signal");
+    static final int NR_WAITID = ARCH.require("waitid");
+    static final int NR_KILL = ARCH.require("kill");
+    static final int NR_GETEUID = ARCH.require("geteuid");
+    static final int NR_GETEGID = ARCH.require("getegid");
+    static final int NR_UNSHARE = ARCH.require("unshare");
+    static final int NR_EPOLL_CREATE1 = ARCH.require("epoll_create1");
+    static final int NR_EPOLL_CTL = ARCH.require("epoll_ctl");
+    static final int NR_EPOLL_PWAIT = ARCH.require("epoll_pwait");
+    static final int NR_EVENTFD2 = ARCH.require("eventfd2");
+    static final int NR_LANDLOCK_CREATE_RULESET = ARCH.require("landlock_create_ruleset");
+    static final int NR_LANDLOCK_ADD_RULE = ARCH.require("landlock_add_rule");
+    static final int NR_LANDLOCK_RESTRICT_SELF = ARCH.require("landlock_restrict_self");
+    static final int NR_PROCESS_VM_READV = ARCH.require("process_vm_readv");
+
+    /** The raw call; returns the kernel's result or throws with the errno. */
+    static long call(String name, int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+        MemorySegment capture = Native.capture();
+        long r;
+        try {
+            r = (long) Native.SYSCALL.get().invokeExact(capture, (long) nr, a0, a1, a2, a3, a4, a5);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (r == -1) throw new SyscallException(name, Native.errno(capture));
+        return r;
+    }
+
+    static long call(String name, int nr, long a0, long a1, long a2) {
+        return call(name, nr, a0, a1, a2, 0, 0, 0);
+    }
+
+    // --- files and descriptors ------------------------------------------------------------------
+
+    public static final int AT_FDCWD = -100;
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_TRUNC = 01000,
+            O_APPEND = 02000, O_NONBLOCK = 04000, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000,
+            O_CLOEXEC = 02000000, O_PATH = 010000000;
+
+    public static int openat(int dirfd, String path, int flags, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocateFrom(path);
+            try {
+                return (int) call("openat", NR_OPENAT, dirfd, p.address(), flags, mode, 0, 0);
+            } catch (SyscallException e) {
+                throw new SyscallException("openat", "\"" + path + "\"", e.errno());
+            }
+        }
+    }
+
+    public static int open(String path, int flags, int mode) {
+        return openat(AT_FDCWD, path, flags, mode);
+    }
+
+    public static void close(int fd) {
+        call("close", NR_CLOSE, fd, 0, 0);
+    }
+
+    /** Close, ignoring errors: for clean-up paths where the descriptor may already be gone. */
+    public static void closeQuietly(int fd) {
+        if (fd < 0) return;
+        try {
+            close(fd);
+        } catch (SyscallException ignored) {
+            // Nothing useful to do: the descriptor is released either way.
+        }
+    }
+
+    public static int read(int fd, MemorySegment buffer, long length) {
+        return (int) call("read", NR_READ, fd, buffer.address(), length);
+    }
+
+    public static int write(int fd, MemorySegment buffer, long length) {
+        return (int) call("write", NR_WRITE, fd, buffer.address(), length);
+    }
+
+    /** A pipe; [0] is the read end. */
+    public static int[] pipe2(int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            call("pipe2", NR_PIPE2, fds.address(), flags, 0);
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    public static long ioctl(int fd, long request, long arg) {
+        return call("ioctl", NR_IOCTL, fd, request, arg);
+    }
+
+    public static long ioctl(int fd, long request, MemorySegment arg) {
+        return call("ioctl", NR_IOCTL, fd, request, arg.address());
+    }
+
+    // --- credentials and process attributes -----------------------------------------------------
+
+    public static int geteuid() {
+        return (int) call("geteuid", NR_GETEUID, 0, 0, 0);
+    }
+
+    public static int getegid() {
+        return (int) call("getegid", NR_GETEGID, 0, 0, 0);
+    }
+
+    /** Raw setresuid: changes the calling thread only. */
+    public static void setresuid(int uid) {
+        call("setresuid", NR_SETRESUID, uid, uid, uid);
+    }
+
+    /** Raw setresgid: changes the calling thread only. */
+    public static void setresgid(int gid) {
+        call("setresgid", NR_SETRESGID, gid, gid, gid);
+    }
+
+    /** Raw setgroups(0, NULL): clears the calling thread's supplementary groups. */
+    public static void clearGroups() {
+        call("setgroups", NR_SETGROUPS, 0, 0, 0);
+    }
+
+    public static final int PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_CAPBSET_DROP = 24,
+            PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_CLEAR_ALL = 4, PR_SET_DUMPABLE = 4;
+
+    public static long prctl(int option, long a2, long a3, long a4, long a5) {
+        return call("prctl", NR_PRCTL, option, a2, a3, a4, a5, 0);
+    }
+
+    /** Clears the calling thread's effective, permitted and inheritable capability sets. */
+    public static void clearCapabilities() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(8);
+            header.set(JAVA_INT, 0, 0x20080522); // _LINUX_CAPABILITY_VERSION_3
+            header.set(JAVA_INT, 4, 0); // the calling thread
+            MemorySegment data = arena.allocate(24); // two zeroed __user_cap_data_struct
+            call("capset", NR_CAPSET, header.address(), data.address(), 0);
+        }
+    }
+
+    public static void unshare(int flags) {
+        call("unshare", NR_UNSHARE, flags, 0, 0);
+    }
+
+    public static final int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
+            RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
+    public static final long RLIM_INFINITY = -1L;
+
+    public static void prlimit(int pid, int resource, long soft, long hard) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limit = arena.allocate(16);
+            limit.set(JAVA_LONG, 0, soft);
+            limit.set(JAVA_LONG, 8, hard);
+            call("prlimit64", NR_PRLIMIT64, pid, resource, limit.address(), 0, 0, 0);
+        }
+    }
+
+    // --- processes ------------------------------------------------------------------------------
+
+    public static int pidfdOpen(int pid) {
+        return (int) call("pidfd_open", NR_PIDFD_OPEN, pid, 0, 0);
+    }
+
+    public static void pidfdSendSignal(int pidfd, int signal) {
+        call("pidfd_send_signal", NR_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0, 0, 0);
+    }
+
+    public static void kill(int pid, int signal) {
+        call("kill", NR_KILL, pid, signal, 0);
+    }
+
+    public static final int SIGKILL = 9, SIGTERM = 15, SIGXCPU = 24, SIGSYS = 31;
+    private static final int P_PIDFD = 3, WEXITED = 4, WNOHANG = 1;
+    private static final int CLD_EXITED = 1;
+
+    /**
+     * Reaps the process behind a pidfd (which must have exited) and returns its status and resource use.
+     * Only this child is waited for: the JVM's own {@code ProcessBuilder} children are never touched.
+     */
+    public static ChildExit waitPidfd(int pidfd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(128);
+            MemorySegment usage = arena.allocate(144);
+            call("waitid", NR_WAITID, P_PIDFD, pidfd, info.address(), WEXITED, usage.address(), 0);
+            int code = info.get(JAVA_INT, 8);
+            int status = info.get(JAVA_INT, 24);
+            long utimeMicros = usage.get(JAVA_LONG, 0) * 1_000_000 + usage.get(JAVA_LONG, 8);
+            long stimeMicros = usage.get(JAVA_LONG, 16) * 1_000_000 + usage.get(JAVA_LONG, 24);
+            long maxRssKib = usage.get(JAVA_LONG, 32);
+            return code == CLD_EXITED
+                    ? new ChildExit(status, 0, utimeMicros, stimeMicros, maxRssKib)
+                    : new ChildExit(-1, status, utimeMicros, stimeMicros, maxRssKib);
+        }
+    }
+
+    /** How a child ended: {@code exitCode} >= 0 if it exited, else {@code signal} > 0. Times in µs. */
+    public record ChildExit(int exitCode, int signal, long userMicros, long systemMicros, long maxRssKib) {}
+
+    // --- event plumbing -------------------------------------------------------------------------
+
+    public static final int EPOLLIN = 1, EPOLLERR = 8, EPOLLHUP = 16;
+    private static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
+    /** struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere (16 bytes). */
+    public static final int EPOLL_EVENT_SIZE = ARCH == Arch.X86_64 ? 12 : 16;
+    private static final int EPOLL_DATA_OFFSET = ARCH == Arch.X86_64 ? 4 : 8;
+
+    public static int epollCreate() {
+        return (int) call("epoll_create1", NR_EPOLL_CREATE1, O_CLOEXEC, 0, 0);
+    }
+
+    public static void epollAdd(int epfd, int fd, int events, long token) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ev = arena.allocate(EPOLL_EVENT_SIZE);
+            ev.set(JAVA_INT, 0, events);
+            ev.set(JAVA_LONG.withByteAlignment(4), EPOLL_DATA_OFFSET, token);
+            call("epoll_ctl", NR_EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, ev.address(), 0, 0);
+        }
+    }
+
+    public static void epollDelete(int epfd, int fd) {
+        call("epoll_ctl", NR_EPOLL_CTL, epfd, EPOLL_CTL_DEL, fd, 0, 0, 0);
+    }
+
+    /** Waits for events into {@code events} (room for {@code max} entries); returns how many arrived. */
+    public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
+        try {
+            return (int) call("epoll_pwait", NR_EPOLL_PWAIT, epfd, events.address(), max, timeoutMillis, 0, 8);
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EINTR) return 0;
+            throw e;
+        }
+    }
+
+    public static int epollEvents(MemorySegment events, int index) {
+        return events.get(JAVA_INT, (long) index * EPOLL_EVENT_SIZE);
+    }
+
+    public static long epollToken(MemorySegment events, int index) {
+        return events.get(JAVA_LONG.withByteAlignment(4), (long) index * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
+    }
+
+    public static final int EFD_CLOEXEC = O_CLOEXEC, EFD_NONBLOCK = O_NONBLOCK;
+
+    public static int eventfd(int flags) {
+        return (int) call("eventfd2", NR_EVENTFD2, 0, flags, 0);
+    }
+
+    public static void eventfdSignal(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(JAVA_LONG);
+            one.set(JAVA_LONG, 0, 1);
+            write(fd, one, 8);
+        }
+    }
+
+    public static void eventfdDrain(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            read(fd, arena.allocate(JAVA_LONG), 8);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.EAGAIN) throw e;
+        }
+    }
+
+    /** Reads tracee memory with process_vm_readv; returns the number of bytes read. */
+    public static long processVmRead(int pid, long remoteAddress, MemorySegment local, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment localIov = arena.allocate(16);
+            localIov.set(JAVA_LONG, 0, local.address());
+            localIov.set(JAVA_LONG, 8, length);
+            MemorySegment remoteIov = arena.allocate(16);
+            remoteIov.set(JAVA_LONG, 0, remoteAddress);
+            remoteIov.set(JAVA_LONG, 8, length);
+            return call("process_vm_readv", NR_PROCESS_VM_READV, pid, localIov.address(), 1, remoteIov.address(), 1, 0);
+        }
+    }
+}
