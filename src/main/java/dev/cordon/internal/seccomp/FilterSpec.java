@@ -1,0 +1,63 @@
+package dev.cordon.internal.seccomp;
+
+import dev.cordon.internal.syscalls.Arch;
+import java.util.List;
+
+/**
+ * A whole filter, independent of the architecture.
+ *
+ * <ul>
+ *   <li>{@code defaultAction}: for syscalls of the architecture's table that no rule matches;</li>
+ *   <li>{@code unknownSyscallAction}: for numbers the table does not know (typically ERRNO(ENOSYS) so libc
+ *       falls back to an older call, or the default action for a strict allow-list);</li>
+ *   <li>{@code badArchAction}: for a foreign {@code seccomp_data.arch} and, on x86_64, for x32 numbers
+ *       ({@code nr & 0x40000000}, except {@code nr == -1}, which tracers use to skip a call and which is
+ *       treated as an unknown number, as libseccomp does).</li>
+ * </ul>
+ *
+ * <h2>Several rules on one syscall</h2>
+ * Rules are an unordered set: when more than one rule of a syscall matches a call, the <em>most
+ * restrictive</em> action wins ({@link Action#severity()}, the order the kernel applies across stacked
+ * filters: KILL_PROCESS &gt; KILL_THREAD &gt; TRAP &gt; ERRNO &gt; USER_NOTIF &gt; TRACE &gt; LOG &gt; ALLOW;
+ * between two ERRNO or TRACE values of different data, the first rule listed wins). An unconditional rule
+ * therefore only overrides the conditional rules that are less restrictive than itself.
+ * <p>
+ * This is a deliberate divergence from libseccomp 2.5, whose result for a call matched by several rules
+ * with different actions depends on its internal rule tree (an unconditional rule replaces all conditional
+ * rules of the syscall; otherwise comparisons are nested by argument). Where only one rule matches, or all
+ * matching rules agree, Cordon and libseccomp give the same result (checked by the differential test).
+ * libseccomp also rejects a rule whose action equals the default action; Cordon accepts it (it matters
+ * when it is more restrictive than another matching rule).
+ */
+public record FilterSpec(Action defaultAction, List<Rule> rules, Action unknownSyscallAction, Action badArchAction) {
+
+    public FilterSpec {
+        if (defaultAction == null || unknownSyscallAction == null || badArchAction == null) {
+            throw new IllegalArgumentException("actions must not be null");
+        }
+        rules = List.copyOf(rules);
+    }
+
+    /** A filter with the default action also for unknown numbers, and KILL_PROCESS on a bad arch. */
+    public static FilterSpec of(Action defaultAction, List<Rule> rules) {
+        return new FilterSpec(defaultAction, rules, defaultAction, Action.KILL_PROCESS);
+    }
+
+    /**
+     * Reference semantics: what the filter returns for {@code nr} with {@code args} on {@code arch}
+     * (ignoring the arch check). The compiled program must agree with this on every input.
+     */
+    public Action evaluate(Arch arch, int nr, long[] args) {
+        if (arch.x32Bit != 0 && (nr & arch.x32Bit) != 0 && nr != -1) return badArchAction;
+        String name = arch.name(nr);
+        if (name == null) return unknownSyscallAction;
+        Action best = null;
+        for (Rule r : rules) {
+            if (r.syscall().equals(name) && r.matches(args)
+                    && (best == null || r.action().severity() > best.severity())) {
+                best = r.action();
+            }
+        }
+        return best == null ? defaultAction : best;
+    }
+}
