@@ -153,7 +153,7 @@ public final class Supervisor {
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) args[i] = SeccompNative.notifArg(notif, i);
         long id = SeccompNative.notifId(notif);
-        Notification n = new Notification(id, SeccompNative.notifPid(notif), SeccompNative.notifNr(notif),
+        Notification n = new Notification(w.fd(), id, SeccompNative.notifPid(notif), SeccompNative.notifNr(notif),
                 SeccompNative.notifArch(notif), args);
         Decision d;
         try {
@@ -163,11 +163,22 @@ public final class Supervisor {
             System.err.println("cordon: supervisor error deciding syscall " + n.nr() + " of pid " + n.pid() + ": " + e);
             d = Decision.fail(dev.cordon.internal.sys.Errno.EPERM);
         }
+        respond(w.fd(), resp, id, d);
+    }
+
+    private static void respond(int listener, MemorySegment resp, long id, Decision d) {
         switch (d) {
-            case Decision.Continue c -> SeccompNative.respond(w.fd(), resp, id, 0, 0, SeccompNative.USER_NOTIF_FLAG_CONTINUE);
-            case Decision.Fail f -> SeccompNative.respond(w.fd(), resp, id, 0, -f.errno(), 0);
-            case Decision.Value v -> SeccompNative.respond(w.fd(), resp, id, v.value(), 0, 0);
+            case Decision.Continue c -> SeccompNative.respond(listener, resp, id, 0, 0, SeccompNative.USER_NOTIF_FLAG_CONTINUE);
+            case Decision.Fail f -> SeccompNative.respond(listener, resp, id, 0, -f.errno(), 0);
+            case Decision.Value v -> SeccompNative.respond(listener, resp, id, v.value(), 0, 0);
             case Decision.Answered a -> { }
+        }
+    }
+
+    /** Answers a notification from any thread. */
+    static void respond(int listener, long id, Decision d) {
+        try (Arena arena = Arena.ofConfined()) {
+            respond(listener, arena.allocate(SeccompNative.RESP_SIZE, 8), id, d);
         }
     }
 

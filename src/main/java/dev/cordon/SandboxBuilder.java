@@ -1,0 +1,128 @@
+package dev.cordon;
+
+import dev.cordon.internal.launch.Launcher;
+import dev.cordon.internal.launch.SandboxRun;
+import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.Sys;
+import dev.cordon.internal.sys.SyscallException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Starts programs in a sandbox, the way {@link ProcessBuilder} starts processes:
+ * <pre>{@code
+ * Policy policy = Policy.builder().read("/usr", "/etc/ld.so.cache").execute("/usr/bin", "/usr/lib")
+ *         .env("PATH", "/usr/bin").build();
+ * RunResult r = new SandboxBuilder(policy, "python3", "-c", "print(1)").stdout(Redirect.PIPE).start().waitFor();
+ * }</pre>
+ * Any number of sandboxes may run at once in one JVM, beside the JDK's own processes.
+ */
+public final class SandboxBuilder {
+    private final Policy policy;
+    private final List<String> command;
+    private Redirect stdin = Redirect.PIPE;
+    private Redirect stdout = Redirect.PIPE;
+    private Redirect stderr = Redirect.PIPE;
+
+    public SandboxBuilder(Policy policy, List<String> command) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        if (command.isEmpty()) throw new SandboxException("no program given");
+        for (String arg : command) {
+            if (arg.indexOf('\0') >= 0) throw new SandboxException("an argument contains a NUL character");
+        }
+        this.command = List.copyOf(command);
+    }
+
+    public SandboxBuilder(Policy policy, String... command) {
+        this(policy, List.of(command));
+    }
+
+    public SandboxBuilder stdin(Redirect r) {
+        this.stdin = Objects.requireNonNull(r);
+        return this;
+    }
+
+    public SandboxBuilder stdout(Redirect r) {
+        this.stdout = Objects.requireNonNull(r);
+        return this;
+    }
+
+    public SandboxBuilder stderr(Redirect r) {
+        this.stderr = Objects.requireNonNull(r);
+        return this;
+    }
+
+    /** Inherit the caller's stdin, stdout and stderr. */
+    public SandboxBuilder inheritIO() {
+        return stdin(Redirect.INHERIT).stdout(Redirect.INHERIT).stderr(Redirect.INHERIT);
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
+    /**
+     * Starts the program. Returns once it runs under every restriction of the policy.
+     *
+     * @throws LaunchException  the program does not exist, is not executable or may not be executed
+     * @throws SandboxException the sandbox cannot be set up as the policy asks
+     */
+    public SandboxProcess start() {
+        List<Integer> toClose = new ArrayList<>(); // child ends, closed once the child has its copies
+        int[] parentEnds = {-1, -1, -1};
+        int[] childFds = new int[3];
+        try {
+            Redirect[] redirects = {stdin, stdout, stderr};
+            for (int i = 0; i < 3; i++) {
+                switch (redirects[i]) {
+                    case Redirect.Inherit r -> childFds[i] = i;
+                    case Redirect.Discard r -> {
+                        childFds[i] = Sys.open("/dev/null", (i == 0 ? Sys.O_RDONLY : Sys.O_WRONLY) | Sys.O_CLOEXEC, 0);
+                        toClose.add(childFds[i]);
+                    }
+                    case Redirect.File f -> {
+                        childFds[i] = openRedirect(f, i == 0);
+                        toClose.add(childFds[i]);
+                    }
+                    case Redirect.Pipe p -> {
+                        int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
+                        childFds[i] = i == 0 ? pipe[0] : pipe[1];
+                        parentEnds[i] = i == 0 ? pipe[1] : pipe[0];
+                        toClose.add(childFds[i]);
+                    }
+                }
+            }
+            SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds));
+            SandboxProcess process = new SandboxProcess(run, parentEnds);
+            parentEnds = null; // owned by the process now
+            return process;
+        } finally {
+            for (int fd : toClose) Sys.closeQuietly(fd);
+            if (parentEnds != null) for (int fd : parentEnds) Sys.closeQuietly(fd);
+        }
+    }
+
+    private static int openRedirect(Redirect.File f, boolean input) {
+        String path = f.path().toAbsolutePath().toString();
+        int flags = input ? Sys.O_RDONLY : Sys.O_WRONLY | Sys.O_CREAT | (f.append() ? Sys.O_APPEND : Sys.O_TRUNC);
+        try {
+            return Sys.open(path, flags | Sys.O_CLOEXEC, 0644);
+        } catch (SyscallException e) {
+            throw new SandboxException("cannot open " + path + " for " + (input ? "stdin" : "output") + ": "
+                    + Errno.describe(e.errno()));
+        }
+    }
+
+    /** Starts the program with the caller's stdin, stdout and stderr, and waits for it. */
+    public RunResult run() throws InterruptedException {
+        try (SandboxProcess p = inheritIO().start()) {
+            return p.waitFor();
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.cordon.internal.launch;
+
+import dev.cordon.LaunchException;
+import dev.cordon.Policy;
+import dev.cordon.SandboxException;
+import dev.cordon.internal.landlock.LandlockRuleset;
+import dev.cordon.internal.limits.UserThread;
+import dev.cordon.internal.seccomp.SandboxFilter;
+import dev.cordon.internal.supervise.Supervisor;
+import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.SeccompNative;
+import dev.cordon.internal.sys.Spawn;
+import dev.cordon.internal.sys.Sys;
+import dev.cordon.internal.sys.SyscallException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Starts a sandboxed program. Everything is prepared in the caller's thread; then a fresh platform thread
+ * restricts itself, in this order: credentials (as root), no_new_privs, Landlock, seccomp with a listener,
+ * and calls posix_spawn. The child inherits the thread's restrictions; the JVM keeps its own. The child's
+ * first execve is held by the supervisor until its limits are in place. No Java code runs in the child and
+ * the JVM is never forked.
+ */
+public final class Launcher {
+    private Launcher() {}
+
+    private static final boolean ROOT = Sys.geteuid() == 0;
+    private static final int LAST_CAP = Credentials.lastCapability();
+    private static final int FILTER_FLAGS = SeccompNative.FLAG_NEW_LISTENER
+            | (SeccompNative.filterFlagKnown(SeccompNative.FLAG_WAIT_KILLABLE_RECV) ? SeccompNative.FLAG_WAIT_KILLABLE_RECV : 0);
+
+    static {
+        // After Landlock the launch thread may be unable to read the application's classes: link every
+        // native function it calls and load every class it may touch (its error path included) now.
+        Spawn.link();
+        Errno.describe(Errno.EPERM);
+        new SyscallException("posix_spawn", Errno.EPERM).getMessage();
+    }
+
+    /** The program's descriptors 0, 1, 2 are copies of these parent descriptors. */
+    public record Launch(Policy policy, List<String> command, int[] stdio) {}
+
+    public static SandboxRun start(Launch launch) {
+        Policy policy = launch.policy();
+        Path cwd = policy.workingDirectory() != null ? policy.workingDirectory() : Path.of("").toAbsolutePath();
+        if (!Files.isDirectory(cwd)) throw new SandboxException("working directory " + cwd + " does not exist");
+        Path program = ProgramResolver.resolve(launch.command().getFirst(), policy.environment().get("PATH"), cwd);
+
+        boolean userNotif = SeccompNative.actionAvailable(0x7fc00000);
+        if (!userNotif) {
+            throw new SandboxException("the kernel has no seccomp user notification (Linux 5.0+): the program "
+                    + "cannot be held before its first instruction nor supervised");
+        }
+
+        List<String> layers = new ArrayList<>();
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : policy.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
+
+        byte[] filter = SandboxFilter.compile(policy.network());
+        try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
+                policy.bestEffort());
+             Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
+                     cwd.toString())) {
+            if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
+            layers.add("no_new_privs");
+            if (ruleset.active()) layers.add("landlock abi " + ruleset.abiVersion());
+            layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
+            layers.add("supervisor: held first exec, session tracking");
+
+            UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+            SandboxRun run = new SandboxRun(policy.limits(), limitsThread, layers, ruleset.notEnforced());
+            LaunchThread thread = new LaunchThread(policy, ruleset, filter, spawn);
+            thread.runAndWait(run);
+            if (thread.failure != null) throw launchFailure(thread, program, run);
+            int pidfd = Sys.pidfdOpen(thread.pid);
+            run.started(thread.pid, pidfd);
+            return run;
+        }
+    }
+
+    private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run) {
+        SyscallException e = thread.failure;
+        if (run.holdFailure() != null) {
+            return new SandboxException("sandbox setup failed: " + run.holdFailure());
+        }
+        if (!"posix_spawn".equals(e.call())) {
+            return new SandboxException("sandbox setup failed while " + thread.stage + ": " + e.getMessage());
+        }
+        return switch (e.errno()) {
+            case Errno.ENOENT -> new LaunchException(LaunchException.Reason.NOT_FOUND, program,
+                    "program " + program + " not found, or its ELF interpreter is missing");
+            case Errno.EACCES, Errno.EPERM -> new LaunchException(LaunchException.Reason.DENIED_BY_POLICY, program,
+                    "executing " + program + " is denied by the policy: it (or its ELF interpreter, or a directory on "
+                            + "the way) is not under an execute rule, or the working directory is not readable");
+            case Errno.ENOEXEC -> new LaunchException(LaunchException.Reason.NOT_EXECUTABLE, program,
+                    "program " + program + " is not in an executable format");
+            default -> new LaunchException(LaunchException.Reason.OTHER, program,
+                    "starting " + program + " failed: " + e.getMessage());
+        };
+    }
+
+    /** The short-lived thread that restricts itself and spawns. Never a virtual thread: restrictions are per OS thread. */
+    private static final class LaunchThread implements Runnable {
+        private final Policy policy;
+        private final LandlockRuleset ruleset;
+        private final byte[] filter;
+        private final Spawn.Prepared spawn;
+        /** The listener, handed to the caller's thread, which registers it: the launch thread must not run our code. */
+        private final CompletableFuture<Integer> listener = new CompletableFuture<>();
+        volatile int pid = -1;
+        volatile String stage = "starting";
+        volatile SyscallException failure;
+
+        LaunchThread(Policy policy, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn) {
+            this.policy = policy;
+            this.ruleset = ruleset;
+            this.filter = filter;
+            this.spawn = spawn;
+        }
+
+        /**
+         * Runs the launch thread and serves its listener. The child's exec waits in the listener until the
+         * supervisor picks it up, so registering after the spawn has begun is not a race.
+         */
+        void runAndWait(SandboxRun run) {
+            Thread t = Thread.ofPlatform().name("cordon-launch").unstarted(this);
+            t.start();
+            boolean interrupted = false;
+            int fd = -1;
+            while (true) {
+                try {
+                    fd = listener.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the launch must complete either way: the thread holds the child
+                } catch (java.util.concurrent.ExecutionException e) {
+                    break;
+                }
+            }
+            if (fd >= 0) Supervisor.get().watchListener(fd, run);
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (ROOT) {
+                    stage = "dropping privileges";
+                    Credentials.dropToUser(policy.uid(), policy.gid(), LAST_CAP);
+                } else {
+                    stage = "dropping capabilities";
+                    Credentials.dropCapabilities();
+                }
+                stage = "setting no_new_privs";
+                Sys.prctl(Sys.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                stage = "applying the Landlock ruleset";
+                ruleset.restrictSelf();
+                stage = "installing the seccomp filter";
+                listener.complete(SeccompNative.installFilter(filter, FILTER_FLAGS));
+                stage = "spawning the program";
+                pid = spawn.spawn();
+            } catch (SyscallException e) {
+                failure = e;
+            } catch (Throwable t) {
+                failure = new SyscallException(stage, Errno.EPERM);
+                t.printStackTrace();
+            } finally {
+                listener.complete(-1);
+            }
+        }
+    }
+}
