@@ -16,9 +16,9 @@ public record Limits(Duration cpuTime, long fileSize, long openFiles, long stack
 
     public Limits {
         if (cpuTime != null && (cpuTime.isNegative() || cpuTime.isZero())) {
-            throw new SandboxException("CPU time limit must be positive, got " + cpuTime);
+            throw new PolicyException("CPU time limit must be positive, got " + cpuTime);
         }
-        if (fileSize < 0 || openFiles < 0 || stack < 0) throw new SandboxException("limits must not be negative");
+        if (fileSize < 0 || openFiles < 0 || stack < 0) throw new PolicyException("limits must not be negative");
     }
 
     public Limits withCpuTime(Duration d) { return new Limits(d, fileSize, openFiles, stack); }

@@ -8,7 +8,7 @@ public record PathRule(Path path, Access access) {
     public PathRule {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(access, "access");
-        if (!path.isAbsolute()) throw new SandboxException("path rule " + path + " is not an absolute path");
+        if (!path.isAbsolute()) throw new PolicyException("path rule " + path + " is not an absolute path");
         path = path.normalize();
     }
 }

@@ -37,15 +37,15 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         environment = Map.copyOf(environment);
         Objects.requireNonNull(limits, "limits");
         for (int port : concat(tcpConnect, tcpBind)) {
-            if (port < 1 || port > 65535) throw new SandboxException("TCP port " + port + " is not in 1..65535");
+            if (port < 1 || port > 65535) throw new PolicyException("TCP port " + port + " is not in 1..65535");
         }
-        if (uid <= 0 || gid <= 0) throw new SandboxException("the sandboxed program may not run as root (uid/gid 0)");
+        if (uid <= 0 || gid <= 0) throw new PolicyException("the sandboxed program may not run as root (uid/gid 0)");
         if (workingDirectory != null && !workingDirectory.isAbsolute()) {
-            throw new SandboxException("working directory " + workingDirectory + " is not an absolute path");
+            throw new PolicyException("working directory " + workingDirectory + " is not an absolute path");
         }
         for (String name : environment.keySet()) {
             if (name.isEmpty() || name.contains("=") || name.indexOf('\0') >= 0) {
-                throw new SandboxException("invalid environment variable name \"" + name + "\"");
+                throw new PolicyException("invalid environment variable name \"" + name + "\"");
             }
         }
     }

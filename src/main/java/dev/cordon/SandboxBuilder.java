@@ -28,9 +28,9 @@ public final class SandboxBuilder {
 
     public SandboxBuilder(Policy policy, List<String> command) {
         this.policy = Objects.requireNonNull(policy, "policy");
-        if (command.isEmpty()) throw new SandboxException("no program given");
+        if (command.isEmpty()) throw new PolicyException("no program given");
         for (String arg : command) {
-            if (arg.indexOf('\0') >= 0) throw new SandboxException("an argument contains a NUL character");
+            if (arg.indexOf('\0') >= 0) throw new PolicyException("an argument contains a NUL character");
         }
         this.command = List.copyOf(command);
     }
@@ -114,7 +114,7 @@ public final class SandboxBuilder {
         try {
             return Sys.open(path, flags | Sys.O_CLOEXEC, 0644);
         } catch (SyscallException e) {
-            throw new SandboxException("cannot open " + path + " for " + (input ? "stdin" : "output") + ": "
+            throw new PolicyException("cannot open " + path + " for " + (input ? "stdin" : "output") + ": "
                     + Errno.describe(e.errno()));
         }
     }

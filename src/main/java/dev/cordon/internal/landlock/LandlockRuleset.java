@@ -2,6 +2,7 @@ package dev.cordon.internal.landlock;
 
 import dev.cordon.Access;
 import dev.cordon.PathRule;
+import dev.cordon.PolicyException;
 import dev.cordon.SandboxException;
 import dev.cordon.internal.sys.Errno;
 import dev.cordon.internal.sys.LandlockNative;
@@ -117,7 +118,7 @@ public final class LandlockRuleset implements AutoCloseable {
         try {
             pathFd = Sys.open(path, Sys.O_PATH | Sys.O_CLOEXEC, 0);
         } catch (SyscallException e) {
-            throw new SandboxException(switch (e.errno()) {
+            throw new PolicyException(switch (e.errno()) {
                 case Errno.ENOENT -> "path " + path + " does not exist";
                 case Errno.EACCES -> "path " + path + " is not accessible to the user running Cordon";
                 default -> "path " + path + ": " + Errno.describe(e.errno());

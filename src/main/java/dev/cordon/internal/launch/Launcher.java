@@ -2,6 +2,7 @@ package dev.cordon.internal.launch;
 
 import dev.cordon.LaunchException;
 import dev.cordon.Policy;
+import dev.cordon.PolicyException;
 import dev.cordon.SandboxException;
 import dev.cordon.internal.landlock.LandlockRuleset;
 import dev.cordon.internal.limits.UserThread;
@@ -49,7 +50,7 @@ public final class Launcher {
     public static SandboxRun start(Launch launch) {
         Policy policy = launch.policy();
         Path cwd = policy.workingDirectory() != null ? policy.workingDirectory() : Path.of("").toAbsolutePath();
-        if (!Files.isDirectory(cwd)) throw new SandboxException("working directory " + cwd + " does not exist");
+        if (!Files.isDirectory(cwd)) throw new PolicyException("working directory " + cwd + " does not exist");
         Path program = ProgramResolver.resolve(launch.command().getFirst(), policy.environment().get("PATH"), cwd);
 
         boolean userNotif = SeccompNative.actionAvailable(0x7fc00000);

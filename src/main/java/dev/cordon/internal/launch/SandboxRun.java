@@ -160,6 +160,6 @@ public final class SandboxRun implements SandboxWatcher {
         }
         result.complete(new RunResult(pid, termination, Duration.ofNanos(endNanos - startNanos),
                 Duration.ofNanos(exit.userMicros() * 1000), Duration.ofNanos(exit.systemMicros() * 1000),
-                exit.maxRssKib() * 1024, layers, missing));
+                -1, layers, missing));
     }
 }

@@ -1,0 +1,228 @@
+package dev.cordon.cli;
+
+import dev.cordon.LaunchException;
+import dev.cordon.Limits;
+import dev.cordon.Policy;
+import dev.cordon.PolicyException;
+import dev.cordon.Redirect;
+import dev.cordon.RunResult;
+import dev.cordon.SandboxBuilder;
+import dev.cordon.SandboxException;
+import dev.cordon.SandboxProcess;
+import dev.cordon.internal.policy.Units;
+import dev.cordon.internal.report.Report;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.ParseResult;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/** {@code cordon run [OPTIONS] [--] PROGRAM [ARG...]}. */
+final class RunCommand {
+    private final CommandSpec spec = CommandSpec.create().name("run");
+
+    RunCommand() {
+        spec.mixinStandardHelpOptions(true);
+        spec.usageMessage()
+                .description("Runs PROGRAM in a sandbox. Nothing is allowed unless an option allows it: no file, "
+                        + "no network, no environment variable. Paths must be absolute; a directory rule covers "
+                        + "everything beneath it.")
+                .footerHeading("%nExit status:%n")
+                .footer("  the program's own exit code; 128+N if a signal N ended it;",
+                        "  2 for a usage error or a bad option value; 125 if the sandbox could not be set up;",
+                        "  126 if the program is not executable or may not be executed; 127 if it was not found.");
+        list("-r", "--read", "PATH", "Allow reading PATH (a file, or a directory and everything beneath it).");
+        list("-w", "--write", "PATH", "Allow reading and writing PATH: create, write, truncate, remove, rename, link.");
+        list("-x", "--exec", "PATH", "Allow reading and executing PATH. A dynamically linked program also needs its "
+                + "ELF interpreter and libraries (e.g. --exec /usr/lib --exec /lib64).");
+        list(null, "--tcp-connect", "PORT", "Allow TCP connections to PORT (on any address). Without this and "
+                + "--tcp-bind there is no network at all.");
+        list(null, "--tcp-bind", "PORT", "Allow binding TCP sockets to PORT.");
+        list("-e", "--env", "NAME[=VALUE]", "Set an environment variable; NAME alone copies it from Cordon's "
+                + "environment. The program gets no other variable.");
+        single(null, "--cwd", "DIR", "Working directory of the program (default: the current directory).");
+        single(null, "--uid", "UID", "When run as root: the user the program runs as (default 65534).");
+        single(null, "--gid", "GID", "When run as root: the group the program runs as (default 65534).");
+        single(null, "--cpu-time", "DURATION", "CPU time limit per process, e.g. 2s (RLIMIT_CPU).");
+        single(null, "--file-size", "SIZE", "Largest file the program may write, e.g. 16M (RLIMIT_FSIZE).");
+        single(null, "--open-files", "N", "Most open descriptors per process (RLIMIT_NOFILE).");
+        single(null, "--stack", "SIZE", "Stack size per process, e.g. 8M (RLIMIT_STACK).");
+        single(null, "--stdin", "FILE", "Read the program's standard input from FILE (opened by Cordon).");
+        single(null, "--stdout", "FILE", "Write the program's standard output to FILE (opened by Cordon).");
+        single(null, "--stderr", "FILE", "Write the program's standard error to FILE (opened by Cordon).");
+        single(null, "--report", "FILE", "Write a JSON report of the run to FILE (schema: README, \"Report\").");
+        flag("-q", "--quiet", "Do not print the summary line on stderr.");
+        flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
+                + "the report then list what was not enforced. Without it such a run is refused.");
+        spec.addPositional(PositionalParamSpec.builder().paramLabel("PROGRAM [ARG...]").arity("1..*")
+                .type(List.class).auxiliaryTypes(String.class)
+                .description("The program (a path, or a name looked up in the PATH given with --env, else in "
+                        + "/usr/local/bin:/usr/bin:/bin) and its arguments. Put -- before it if an argument "
+                        + "starts with a dash.").build());
+    }
+
+    CommandSpec spec() {
+        return spec;
+    }
+
+    private void list(String shortName, String longName, String label, String description) {
+        OptionSpec.Builder b = shortName == null ? OptionSpec.builder(longName) : OptionSpec.builder(shortName, longName);
+        spec.addOption(b.paramLabel(label).type(List.class).auxiliaryTypes(String.class).arity("1")
+                .description(description).build());
+    }
+
+    private void single(String shortName, String longName, String label, String description) {
+        OptionSpec.Builder b = shortName == null ? OptionSpec.builder(longName) : OptionSpec.builder(shortName, longName);
+        spec.addOption(b.paramLabel(label).type(String.class).arity("1").description(description).build());
+    }
+
+    private void flag(String shortName, String longName, String description) {
+        OptionSpec.Builder b = shortName == null ? OptionSpec.builder(longName) : OptionSpec.builder(shortName, longName);
+        spec.addOption(b.arity("0").type(boolean.class).description(description).build());
+    }
+
+    int execute(ParseResult r, PrintWriter err) {
+        List<String> command = r.matchedPositionalValue(0, List.of());
+        Policy policy;
+        SandboxBuilder builder;
+        Path reportFile = null;
+        try {
+            policy = policy(r);
+            builder = new SandboxBuilder(policy, command).inheritIO();
+            String in = r.matchedOptionValue("--stdin", null);
+            String out = r.matchedOptionValue("--stdout", null);
+            String errFile = r.matchedOptionValue("--stderr", null);
+            if (in != null) builder.stdin(Redirect.file(existingFile("--stdin", in)));
+            if (out != null) builder.stdout(Redirect.file(Path.of(out)));
+            if (errFile != null) builder.stderr(Redirect.file(Path.of(errFile)));
+            String reportName = r.matchedOptionValue("--report", null);
+            if (reportName != null) reportFile = Path.of(reportName).toAbsolutePath();
+        } catch (PolicyException e) {
+            err.println("cordon: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        Path report = reportFile;
+        boolean quiet = r.matchedOptionValue("--quiet", false);
+        Instant started = Instant.now();
+        try (SandboxProcess process = builder.start()) {
+            RunResult result = process.waitFor();
+            if (!quiet) err.println(Report.summary(result));
+            if (report != null) writeReport(err, () -> Report.write(report, command, policy, started, result));
+            return result.exitStatus();
+        } catch (PolicyException e) {
+            return fail(err, report, command, policy, started, "setup_failed", e.getMessage(), Main.EXIT_USAGE);
+        } catch (LaunchException e) {
+            int code = e.reason() == LaunchException.Reason.NOT_FOUND ? Main.EXIT_NOT_FOUND
+                    : e.reason() == LaunchException.Reason.OTHER ? Main.EXIT_SETUP : Main.EXIT_NOT_EXECUTABLE;
+            return fail(err, report, command, policy, started, "launch_failed", e.getMessage(), code);
+        } catch (SandboxException e) {
+            return fail(err, report, command, policy, started, "setup_failed", e.getMessage(), Main.EXIT_SETUP);
+        } catch (InterruptedException e) {
+            err.println("cordon: interrupted");
+            return Main.EXIT_SETUP;
+        }
+    }
+
+    private int fail(PrintWriter err, Path report, List<String> command, Policy policy, Instant started,
+                     String status, String message, int code) {
+        err.println("cordon: " + message);
+        if (report != null) writeReport(err, () -> Report.writeFailure(report, command, policy, started, status, message));
+        return code;
+    }
+
+    private interface ReportWriter {
+        void write() throws IOException;
+    }
+
+    private static void writeReport(PrintWriter err, ReportWriter w) {
+        try {
+            w.write();
+        } catch (IOException e) {
+            err.println("cordon: cannot write the report: " + e.getMessage());
+        }
+    }
+
+    private static Policy policy(ParseResult r) {
+        Policy.Builder b = Policy.builder();
+        for (String p : r.matchedOptionValue("--read", List.<String>of())) b.read(absolute("--read", p));
+        for (String p : r.matchedOptionValue("--write", List.<String>of())) b.write(absolute("--write", p));
+        for (String p : r.matchedOptionValue("--exec", List.<String>of())) b.execute(absolute("--exec", p));
+        for (String p : r.matchedOptionValue("--tcp-connect", List.<String>of())) b.tcpConnect(port("--tcp-connect", p));
+        for (String p : r.matchedOptionValue("--tcp-bind", List.<String>of())) b.tcpBind(port("--tcp-bind", p));
+        for (String e : r.matchedOptionValue("--env", List.<String>of())) {
+            int eq = e.indexOf('=');
+            if (eq >= 0) {
+                b.env(e.substring(0, eq), e.substring(eq + 1));
+            } else {
+                String value = System.getenv(e);
+                if (value == null) throw new PolicyException("--env " + e + ": no such variable in Cordon's environment");
+                b.env(e, value);
+            }
+        }
+        String cwd = r.matchedOptionValue("--cwd", null);
+        if (cwd != null) {
+            Path dir = Path.of(absolute("--cwd", cwd));
+            if (!Files.isDirectory(dir)) throw new PolicyException("--cwd " + cwd + ": no such directory");
+            b.workingDirectory(dir);
+        }
+        String uid = r.matchedOptionValue("--uid", null);
+        String gid = r.matchedOptionValue("--gid", null);
+        if (uid != null || gid != null) {
+            b.user(uid == null ? Policy.NOBODY : (int) Units.count("--uid", uid),
+                    gid == null ? Policy.NOBODY : (int) Units.count("--gid", gid));
+        }
+        Limits limits = Limits.NONE;
+        String cpu = r.matchedOptionValue("--cpu-time", null);
+        if (cpu != null) limits = limits.withCpuTime(Units.duration("--cpu-time", cpu));
+        String fsize = r.matchedOptionValue("--file-size", null);
+        if (fsize != null) limits = limits.withFileSize(Units.size("--file-size", fsize));
+        String files = r.matchedOptionValue("--open-files", null);
+        if (files != null) limits = limits.withOpenFiles(Units.count("--open-files", files));
+        String stack = r.matchedOptionValue("--stack", null);
+        if (stack != null) limits = limits.withStack(Units.size("--stack", stack));
+        b.limits(limits);
+        b.bestEffort(r.matchedOptionValue("--best-effort", false));
+        Policy policy = b.build();
+        for (var rule : policy.paths()) {
+            if (!Files.exists(rule.path())) {
+                throw new PolicyException(optionFor(rule.access()) + " " + rule.path() + ": no such file or directory");
+            }
+        }
+        return policy;
+    }
+
+    private static String optionFor(dev.cordon.Access a) {
+        return switch (a) {
+            case READ -> "--read";
+            case WRITE -> "--write";
+            case EXECUTE -> "--exec";
+        };
+    }
+
+    private static String absolute(String option, String path) {
+        if (!path.startsWith("/")) throw new PolicyException(option + " " + path + ": not an absolute path");
+        return path;
+    }
+
+    private static int port(String option, String text) {
+        try {
+            int port = Integer.parseInt(text.trim());
+            if (port >= 1 && port <= 65535) return port;
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw new PolicyException(option + " " + text + ": not a TCP port (1-65535)");
+    }
+
+    private static Path existingFile(String option, String name) {
+        Path p = Path.of(name).toAbsolutePath();
+        if (!Files.isRegularFile(p)) throw new PolicyException(option + " " + name + ": no such file");
+        return p;
+    }
+}
