@@ -1,9 +1,9 @@
 package dev.cordon.internal.launch;
 
+import dev.cordon.internal.sys.ProcFs;
 import dev.cordon.internal.sys.Sys;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -17,7 +17,7 @@ public final class Credentials {
 
     public static int lastCapability() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
+            return Integer.parseInt(ProcFs.read(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
         } catch (IOException | NumberFormatException e) {
             return 63; // PR_CAPBSET_DROP of an unknown capability fails with EINVAL, which is ignored below.
         }

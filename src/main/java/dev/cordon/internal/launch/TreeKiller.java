@@ -1,5 +1,6 @@
 package dev.cordon.internal.launch;
 
+import dev.cordon.internal.sys.ProcFs;
 import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 
@@ -44,7 +45,7 @@ final class TreeKiller {
 
     private static Integer sessionOf(Path procEntry) {
         try {
-            String stat = Files.readString(procEntry.resolve("stat"));
+            String stat = ProcFs.read(procEntry.resolve("stat"));
             // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Integer.parseInt(fields[3]);
@@ -55,7 +56,7 @@ final class TreeKiller {
 
     private static boolean sandboxed(Path procEntry) {
         try {
-            String status = Files.readString(procEntry.resolve("status"));
+            String status = ProcFs.read(procEntry.resolve("status"));
             return status.contains("\nNoNewPrivs:\t1") && status.contains("\nSeccomp:\t2");
         } catch (IOException e) {
             return false;
