@@ -131,6 +131,16 @@ int main(int argc, char **argv) {
     }
 #endif
     if (!strcmp(op, "kill")) return check(kill(atoi(a), atoi(b)));
+    if (!strcmp(op, "memfd")) {
+        /* An ordinary use: create, write, read back. a = flags. */
+        int mem = memfd_create("data", a ? strtol(a, NULL, 0) : MFD_CLOEXEC);
+        if (mem < 0) return fail();
+        if (write(mem, "hello", 5) != 5 || lseek(mem, 0, SEEK_SET) != 0) return fail();
+        char buf[8] = {0};
+        if (read(mem, buf, 5) != 5) return fail();
+        printf("OK\n%s cloexec=%d\n", buf, (fcntl(mem, F_GETFD) & FD_CLOEXEC) ? 1 : 0);
+        return 0;
+    }
     if (!strcmp(op, "memfdexec")) {
         int in = open("/proc/self/exe", O_RDONLY);
         if (in < 0) return fail();

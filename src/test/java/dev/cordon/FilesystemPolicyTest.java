@@ -137,6 +137,15 @@ class FilesystemPolicyTest {
     }
 
     @Test
+    void memfdsStillWorkForData() {
+        Ran r = TestKit.probe(policy(), "memfd", "1"); // MFD_CLOEXEC
+        assertThat(r.status()).isEqualTo("OK");
+        assertThat(r.data()).isEqualTo("hello cloexec=1");
+        assertThat(TestKit.probe(policy(), "memfd", "0").data()).isEqualTo("hello cloexec=0");
+        assertThat(TestKit.probe(policy(), "memfd", "0x10").status()).isEqualTo("EPERM"); // MFD_EXEC
+    }
+
+    @Test
     void executingFromMemoryIsDenied() {
         // memfd_create + execveat(AT_EMPTY_PATH): a binary that exists in no allowed tree.
         deniedButNativeWorks("EACCES", "memfdexec");

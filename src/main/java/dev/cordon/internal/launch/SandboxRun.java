@@ -6,6 +6,7 @@ import dev.cordon.Termination;
 import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
 import dev.cordon.internal.supervise.Decision;
+import dev.cordon.internal.supervise.MemfdHandler;
 import dev.cordon.internal.supervise.Notification;
 import dev.cordon.internal.supervise.SandboxWatcher;
 import dev.cordon.internal.supervise.Supervisor;
@@ -28,6 +29,7 @@ public final class SandboxRun implements SandboxWatcher {
     private static final int NR_EXECVE = Arch.current().require("execve");
     private static final int NR_EXECVEAT = Arch.current().require("execveat");
     private static final int NR_SETSID = Arch.current().require("setsid");
+    private static final int NR_MEMFD_CREATE = Arch.current().require("memfd_create");
     private static final long FIRST_CHECK_NANOS = 2_000_000L;
     private static final long RECHECK_NANOS = 20_000_000L;
     private static final int MAX_RECHECKS = 250;
@@ -78,6 +80,7 @@ public final class SandboxRun implements SandboxWatcher {
             sessions.add(n.pid());
             return Decision.CONTINUE;
         }
+        if (n.nr() == NR_MEMFD_CREATE) return MemfdHandler.handle(n);
         return Decision.fail(Errno.ENOSYS);
     }
 

@@ -37,7 +37,10 @@ public final class SandboxFilter {
     /** Denied with ENOSYS so that programs fall back: arguments live in memory the filter cannot inspect. */
     static final List<String> UNSUPPORTED = List.of("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register");
 
-    /** Handed to the supervisor: the held first exec, every later exec, and session changes for tree tracking. */
+    /**
+     * Handed to the supervisor: the held first exec, every later exec, and session changes for tree tracking.
+     * memfd_create is handed over too, unless it asks for a non-executable memfd itself.
+     */
     public static final List<String> NOTIFIED = List.of("execve", "execveat", "setsid");
 
     /** clone flags that create namespaces (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET). */
@@ -48,6 +51,7 @@ public final class SandboxFilter {
     static final int SOCK_STREAM = 1, IPPROTO_TCP = 6;
     static final long MSG_FASTOPEN = 0x20000000L;
     static final long TIOCSTI = 0x5412, TIOCLINUX = 0x541C;
+    static final long MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;
     /** personality values that do not weaken the address space: PER_LINUX, PER_LINUX32, and the query. */
     static final long PER_LINUX = 0, PER_LINUX32 = 8, PER_QUERY = 0xffff_ffffL;
 
@@ -66,6 +70,11 @@ public final class SandboxFilter {
         }
         rules.add(new Rule("personality", Action.errno(EPERM),
                 Condition.ne(0, PER_LINUX), Condition.ne(0, PER_LINUX32), Condition.ne(0, PER_QUERY)));
+
+        // Landlock does not govern files on internal mounts, so an executable memfd could be run whatever the
+        // execute rules say. The supervisor creates memfds itself, sealed against execution (MemfdHandler).
+        rules.add(new Rule("memfd_create", Action.USER_NOTIF, Condition.maskedEq(1, MFD_NOEXEC_SEAL, 0)));
+        rules.add(new Rule("memfd_create", Action.errno(EPERM), Condition.maskedEq(1, MFD_EXEC, MFD_EXEC)));
 
         rules.add(new Rule("socketpair", Action.errno(EACCES), Condition.ne(0, AF_UNIX)));
         if (!tcp) {

@@ -46,6 +46,7 @@ public final class Sys {
     static final int NR_LANDLOCK_ADD_RULE = ARCH.require("landlock_add_rule");
     static final int NR_LANDLOCK_RESTRICT_SELF = ARCH.require("landlock_restrict_self");
     static final int NR_PROCESS_VM_READV = ARCH.require("process_vm_readv");
+    static final int NR_MEMFD_CREATE = ARCH.require("memfd_create");
 
     /** The raw call; returns the kernel's result or throws with the errno. */
     static long call(String name, int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
@@ -288,6 +289,37 @@ public final class Sys {
             read(fd, arena.allocate(JAVA_LONG), 8);
         } catch (SyscallException e) {
             if (e.errno() != Errno.EAGAIN) throw e;
+        }
+    }
+
+    public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_HUGETLB = 4, MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;
+
+    public static int memfdCreate(String name, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) call("memfd_create", NR_MEMFD_CREATE, arena.allocateFrom(name).address(), flags & 0xffffffffL, 0);
+        }
+    }
+
+    /**
+     * Reads a NUL-terminated string of at most {@code max} bytes from another process; null if unreadable.
+     * What is read may be changed by the process at any moment after: never decide on it alone.
+     */
+    public static String readString(int pid, long address, int max) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(max);
+            long n;
+            try {
+                n = processVmRead(pid, address, buf, max);
+            } catch (SyscallException e) {
+                return null;
+            }
+            for (long i = 0; i < n; i++) {
+                if (buf.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0) {
+                    return new String(buf.asSlice(0, i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                            java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+            return null;
         }
     }
 
