@@ -2,6 +2,8 @@
 # Output of the build goes to stderr, so that a program's own stdout stays clean.
 
 CORDON_HOME=${CORDON_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# Maven's own libraries use sun.misc.Unsafe, which JDK 24+ warns about on every build.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow -Dstyle.color=never"
 
 cordon_java_version() { # prints the feature version of the JDK at $1, or nothing
     local release="$1/release"
@@ -46,8 +48,7 @@ cordon_build_if_needed() {
     fi
     cordon_find_maven
     echo "cordon: building (first use or sources changed)..." >&2
-    (cd "$CORDON_HOME" && MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED" \
-        mvn -q -B -DskipTests package >&2) || { echo "cordon: build failed" >&2; exit 125; }
+    (cd "$CORDON_HOME" && mvn -q -B -ntp -DskipTests package >&2) || { echo "cordon: build failed" >&2; exit 125; }
     touch "$stamp"
 }
 

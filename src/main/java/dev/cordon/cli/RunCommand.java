@@ -34,9 +34,12 @@ final class RunCommand {
                         + "no network, no environment variable. Paths must be absolute; a directory rule covers "
                         + "everything beneath it.")
                 .footerHeading("%nExit status:%n")
-                .footer("  the program's own exit code; 128+N if a signal N ended it;",
-                        "  2 for a usage error or a bad option value; 125 if the sandbox could not be set up;",
-                        "  126 if the program is not executable or may not be executed; 127 if it was not found.");
+                .footer("  N      the program's own exit code",
+                        "  128+N  the program was ended by signal N",
+                        "  2      usage error or bad option value",
+                        "  125    the sandbox could not be set up",
+                        "  126    the program is not executable, or the policy does not allow executing it",
+                        "  127    the program was not found");
         list("-r", "--read", "PATH", "Allow reading PATH (a file, or a directory and everything beneath it).");
         list("-w", "--write", "PATH", "Allow reading and writing PATH: create, write, truncate, remove, rename, link.");
         list("-x", "--exec", "PATH", "Allow reading and executing PATH. A dynamically linked program also needs its "
@@ -89,6 +92,10 @@ final class RunCommand {
 
     int execute(ParseResult r, PrintWriter err) {
         List<String> command = r.matchedPositionalValue(0, List.of());
+        if (command.isEmpty()) {
+            err.println("cordon: no program given (see 'cordon run --help')");
+            return Main.EXIT_USAGE;
+        }
         Policy policy;
         SandboxBuilder builder;
         Path reportFile = null;

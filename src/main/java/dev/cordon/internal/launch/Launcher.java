@@ -78,14 +78,14 @@ public final class Launcher {
             SandboxRun run = new SandboxRun(policy.limits(), limitsThread, layers, ruleset.notEnforced());
             LaunchThread thread = new LaunchThread(policy, ruleset, filter, spawn);
             thread.runAndWait(run);
-            if (thread.failure != null) throw launchFailure(thread, program, run);
+            if (thread.failure != null) throw launchFailure(thread, program, run, policy);
             int pidfd = Sys.pidfdOpen(thread.pid);
             run.started(thread.pid, pidfd);
             return run;
         }
     }
 
-    private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run) {
+    private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run, Policy policy) {
         SyscallException e = thread.failure;
         if (run.holdFailure() != null) {
             return new SandboxException("sandbox setup failed: " + run.holdFailure());
@@ -97,8 +97,7 @@ public final class Launcher {
             case Errno.ENOENT -> new LaunchException(LaunchException.Reason.NOT_FOUND, program,
                     "program " + program + " not found, or its ELF interpreter is missing");
             case Errno.EACCES, Errno.EPERM -> new LaunchException(LaunchException.Reason.DENIED_BY_POLICY, program,
-                    "executing " + program + " is denied by the policy: it (or its ELF interpreter, or a directory on "
-                            + "the way) is not under an execute rule, or the working directory is not readable");
+                    "executing " + program + " is denied by the policy: " + ExecDiagnosis.explain(program, policy.paths()));
             case Errno.ENOEXEC -> new LaunchException(LaunchException.Reason.NOT_EXECUTABLE, program,
                     "program " + program + " is not in an executable format");
             default -> new LaunchException(LaunchException.Reason.OTHER, program,

@@ -98,6 +98,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** Called by the launcher once posix_spawn returned the pid. */
     void started(int pid, int pidfd) {
+        register();
         this.pid = pid;
         this.pidfd = pidfd;
         Supervisor.get().watchExit(pidfd, this);
@@ -152,7 +153,21 @@ public final class SandboxRun implements SandboxWatcher {
         TreeKiller.killSessions(sessions);
     }
 
+    /** Runs whose processes may still live; the shutdown hook kills them when the JVM exits. */
+    private static final Set<SandboxRun> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (SandboxRun run : LIVE) run.destroy();
+        }, "cordon-shutdown"));
+    }
+
+    void register() {
+        LIVE.add(this);
+    }
+
     private void finish() {
+        LIVE.remove(this);
         if (result.isDone()) return;
         Termination termination = exit.exitCode() >= 0
                 ? new Termination.Exited(exit.exitCode()) : new Termination.Signaled(exit.signal());

@@ -1,0 +1,102 @@
+package dev.cordon.internal.launch;
+
+import dev.cordon.Access;
+import dev.cordon.PathRule;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Says which file made an exec fail with EACCES under the policy: the program itself, the interpreter of
+ * its {@code #!} line, or its ELF interpreter (each must be under an execute rule). Only run after a
+ * failure, so its cost does not matter; the kernel made the decision, this only explains it.
+ */
+final class ExecDiagnosis {
+    private ExecDiagnosis() {}
+
+    private static final int PT_INTERP = 3;
+
+    static String explain(Path program, List<PathRule> rules) {
+        if (!executable(program, rules)) {
+            return "it is not under an execute rule (--exec)";
+        }
+        Optional<Path> script = shebang(program);
+        if (script.isPresent()) {
+            if (!executable(script.get(), rules)) {
+                return "its interpreter " + script.get() + " (from its #! line) is not under an execute rule";
+            }
+            program = script.get();
+        }
+        Optional<Path> interp = elfInterpreter(program);
+        if (interp.isPresent() && !executable(interp.get(), rules)) {
+            return "its ELF interpreter " + interp.get() + " is not under an execute rule";
+        }
+        return "a file it needs to start is not under an execute rule, or the working directory is not readable";
+    }
+
+    /** Whether Landlock's view (real paths) puts {@code file} beneath an execute rule. */
+    static boolean executable(Path file, List<PathRule> rules) {
+        Path real;
+        try {
+            real = file.toRealPath();
+        } catch (IOException e) {
+            return false;
+        }
+        for (PathRule rule : rules) {
+            if (rule.access() != Access.EXECUTE) continue;
+            try {
+                if (real.startsWith(rule.path().toRealPath())) return true;
+            } catch (IOException ignored) {
+                // A rule path that vanished covers nothing.
+            }
+        }
+        return false;
+    }
+
+    static Optional<Path> shebang(Path program) {
+        try (InputStream in = Files.newInputStream(program)) {
+            byte[] head = in.readNBytes(256);
+            if (head.length < 3 || head[0] != '#' || head[1] != '!') return Optional.empty();
+            String line = new String(head, 2, head.length - 2, StandardCharsets.UTF_8).lines().findFirst().orElse("").trim();
+            String interpreter = line.split("\\s+")[0];
+            return interpreter.startsWith("/") ? Optional.of(Path.of(interpreter)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The PT_INTERP path of a 64-bit ELF file, if it has one. */
+    static Optional<Path> elfInterpreter(Path program) {
+        try (FileChannel ch = FileChannel.open(program)) {
+            ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            if (ch.read(h, 0) < 64 || h.getInt(0) != 0x464c457f || h.get(4) != 2) return Optional.empty();
+            long phoff = h.getLong(0x20);
+            int phentsize = Short.toUnsignedInt(h.getShort(0x36));
+            int phnum = Short.toUnsignedInt(h.getShort(0x38));
+            ByteBuffer ph = ByteBuffer.allocate(phentsize).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < phnum && i < 256; i++) {
+                ph.clear();
+                if (ch.read(ph, phoff + (long) i * phentsize) < 0x28) return Optional.empty();
+                if (ph.getInt(0) != PT_INTERP) continue;
+                long offset = ph.getLong(0x08);
+                int size = (int) Math.min(ph.getLong(0x20), 4096);
+                ByteBuffer s = ByteBuffer.allocate(size);
+                ch.read(s, offset);
+                String path = new String(s.array(), 0, size, StandardCharsets.UTF_8);
+                int nul = path.indexOf('\0');
+                return Optional.of(Path.of(nul >= 0 ? path.substring(0, nul) : path));
+            }
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.cordon.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.cordon.testkit.TestKit;
+import dev.cordon.testkit.TestKit.Ran;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code cordon run} end to end, in its own JVM: exit codes, messages, help, report. */
+class CliTest {
+    private static final List<String> SYSTEM = List.of("--read", "/usr", "--read", "/etc", "--exec", "/usr",
+            "--exec", "/lib64", "--env", "PATH=/usr/bin:/bin");
+
+    static Ran cordon(List<String> args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String cp = Stream.of(System.getProperty("jdk.module.path", ""), System.getProperty("java.class.path", ""))
+                .filter(s -> !s.isEmpty()).reduce((a, b) -> a + File.pathSeparator + b).orElse("");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
+                "dev.cordon.cli.Main"));
+        cmd.addAll(args);
+        return TestKit.nativeRun(cmd, false);
+    }
+
+    static Ran cordon(String... args) {
+        return cordon(List.of(args));
+    }
+
+    static List<String> run(List<String> options, String... command) {
+        List<String> all = new ArrayList<>(List.of("run"));
+        all.addAll(options);
+        all.add("--");
+        all.addAll(List.of(command));
+        return all;
+    }
+
+    @Test
+    void exitCodeIsTheProgramsOwn() {
+        Ran r = cordon(run(SYSTEM, "sh", "-c", "echo out; exit 7"));
+        assertThat(r.exit()).isEqualTo(7);
+        assertThat(r.stdout()).isEqualTo("out\n");
+        assertThat(r.stderr()).startsWith("cordon: exited with code 7 · wall ");
+    }
+
+    @Test
+    void signalBecomes128PlusN() {
+        Ran r = cordon(run(SYSTEM, "sh", "-c", "kill -TERM $$"));
+        assertThat(r.exit()).isEqualTo(143);
+        assertThat(r.stderr()).startsWith("cordon: killed by signal 15 (SIGTERM)");
+    }
+
+    @Test
+    void quietDropsTheSummary() {
+        Ran r = cordon(run(concat(SYSTEM, "--quiet"), "true"));
+        assertThat(r.exit()).isZero();
+        assertThat(r.stderr()).isEmpty();
+    }
+
+    @Test
+    void notFoundIs127AndNotExecutableIs126() {
+        Ran missing = cordon(run(SYSTEM, "no-such-program-xyz"));
+        assertThat(missing.exit()).isEqualTo(127);
+        assertThat(missing.stderr().trim()).isEqualTo("cordon: program \"no-such-program-xyz\" not found in PATH /usr/bin:/bin");
+        Ran denied = cordon(run(List.of("--read", "/usr"), "/usr/bin/true"));
+        assertThat(denied.exit()).isEqualTo(126);
+        assertThat(denied.stderr().trim()).isEqualTo(
+                "cordon: executing /usr/bin/true is denied by the policy: it is not under an execute rule (--exec)");
+    }
+
+    @Test
+    void badInputIsOneLineAndExitCode2() {
+        Map<List<String>, String> cases = new HashMap<>();
+        cases.put(List.of("run", "--bogus", "--", "true"), "cordon: Unknown option: '--bogus' (see 'cordon run --help')");
+        cases.put(List.of("run", "--read", "usr", "--", "true"), "cordon: --read usr: not an absolute path");
+        cases.put(List.of("run", "--read", "/no/such/path", "--", "true"), "cordon: --read /no/such/path: no such file or directory");
+        cases.put(List.of("run", "--cpu-time", "2x", "--", "true"), "cordon: --cpu-time: \"2x\" is not a duration; write e.g. 500ms, 2s, 1.5s or 3m");
+        cases.put(List.of("run", "--file-size", "12Q", "--", "true"), "cordon: --file-size: \"12Q\" is not a size; write e.g. 4096, 64K, 256M or 2G");
+        cases.put(List.of("run", "--tcp-connect", "70000", "--", "true"), "cordon: --tcp-connect 70000: not a TCP port (1-65535)");
+        cases.put(List.of("run", "--env", "NO_SUCH_VAR_XYZ", "--", "true"), "cordon: --env NO_SUCH_VAR_XYZ: no such variable in Cordon's environment");
+        cases.put(List.of("run", "--stdin", "/no/such/file", "--", "true"), "cordon: --stdin /no/such/file: no such file");
+        cases.put(List.of("run", "--open-files", "-3", "--", "true"), "cordon: --open-files: \"-3\" is not a positive whole number");
+        cases.put(List.of("run"), "cordon: no program given (see 'cordon run --help')");
+        cases.put(List.of("frobnicate"), "cordon: Unmatched argument at index 0: 'frobnicate' (see 'cordon --help')");
+        cases.forEach((args, message) -> {
+            Ran r = cordon(args);
+            assertThat(r.exit()).as("%s", args).isEqualTo(2);
+            assertThat(r.stderr()).as("%s", args).isEqualTo(message + "\n");
+        });
+    }
+
+    @Test
+    void helpDocumentsEveryOption() {
+        Ran r = cordon("run", "--help");
+        assertThat(r.exit()).isZero();
+        for (String option : List.of("--read", "--write", "--exec", "--tcp-connect", "--tcp-bind", "--env", "--cwd",
+                "--uid", "--gid", "--cpu-time", "--file-size", "--open-files", "--stack", "--stdin", "--stdout",
+                "--stderr", "--report", "--quiet", "--best-effort", "--help", "--version")) {
+            assertThat(r.stdout()).as(option).contains(option);
+        }
+        assertThat(new RunCommand().spec().options()).allSatisfy(o ->
+                assertThat(r.stdout()).contains(o.longestName()));
+    }
+
+    @Test
+    void stdioRedirectsAndReport() throws Exception {
+        Path dir = TestKit.newDir("cli");
+        Path in = TestKit.file(dir, "in.txt", "from stdin\n");
+        Path out = dir.resolve("out.txt");
+        Path report = dir.resolve("report.json");
+        Ran r = cordon(run(concat(SYSTEM, "--stdin", in.toString(), "--stdout", out.toString(), "--report",
+                report.toString()), "sh", "-c", "tr a-z A-Z; exit 4"));
+        assertThat(r.exit()).isEqualTo(4);
+        assertThat(out).hasContent("FROM STDIN");
+        Map<String, String> json = flat(report);
+        assertThat(json).containsEntry("schema", "1").containsEntry("status", "exited").containsEntry("exit_code", "4")
+                .containsEntry("exit_status", "4").containsKey("wall_time_s").containsEntry("peak_memory_bytes", "null");
+        assertThat(json.get("layers")).contains("landlock abi");
+    }
+
+    @Test
+    void reportOfALaunchFailure() throws Exception {
+        Path report = TestKit.newDir("cli").resolve("report.json");
+        Ran r = cordon(run(List.of("--read", "/usr", "--report", report.toString()), "/usr/bin/true"));
+        assertThat(r.exit()).isEqualTo(126);
+        Map<String, String> json = flat(report);
+        assertThat(json).containsEntry("status", "launch_failed");
+        assertThat(json.get("error")).contains("not under an execute rule");
+    }
+
+    /** Top-level fields of a JSON object; arrays and objects joined as text. */
+    static Map<String, String> flat(Path file) throws Exception {
+        Map<String, String> fields = new HashMap<>();
+        try (JsonParser p = new JsonFactory().createParser(Files.readAllBytes(file))) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
+                    StringBuilder sb = new StringBuilder();
+                    int depth = 1;
+                    while (depth > 0) {
+                        JsonToken x = p.nextToken();
+                        if (x == JsonToken.START_ARRAY || x == JsonToken.START_OBJECT) depth++;
+                        else if (x == JsonToken.END_ARRAY || x == JsonToken.END_OBJECT) depth--;
+                        else if (x.isScalarValue()) sb.append(p.getText()).append(' ');
+                    }
+                    fields.put(name, sb.toString());
+                } else {
+                    fields.put(name, t == JsonToken.VALUE_NULL ? "null" : p.getText());
+                }
+            }
+        }
+        return fields;
+    }
+
+    static List<String> concat(List<String> a, String... b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(List.of(b));
+        return all;
+    }
+}
