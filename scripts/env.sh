@@ -48,7 +48,9 @@ cordon_build_if_needed() {
     fi
     cordon_find_maven
     echo "cordon: building (first use or sources changed)..." >&2
-    (cd "$CORDON_HOME" && mvn -q -B -ntp -DskipTests package >&2) || { echo "cordon: build failed" >&2; exit 125; }
+    # Maven 3.8 in quiet batch mode still emits bare colour resets: drop them.
+    (cd "$CORDON_HOME" && set -o pipefail && mvn -q -B -ntp -DskipTests package 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2) \
+        || { echo "cordon: build failed" >&2; exit 125; }
     touch "$stamp"
 }
 
