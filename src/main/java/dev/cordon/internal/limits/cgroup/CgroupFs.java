@@ -5,6 +5,7 @@ import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -38,9 +39,19 @@ final class CgroupFs {
 
     // --- reading -----------------------------------------------------------------------------------
 
+    /**
+     * Reads a whole kernel file. Not Files.readString: for files that report size 0 it reads 1 byte first,
+     * and some kernel files (e.g. /proc/sys) then answer the next read at offset 1 with end-of-file.
+     */
+    static String slurp(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
     static String read(Path file) {
         try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
+            return slurp(file);
         } catch (IOException e) {
             throw new CgroupException("cannot read " + file + ": " + reason(e), e);
         }
@@ -49,7 +60,7 @@ final class CgroupFs {
     /** The file's text, or null if it does not exist (an older kernel, or a controller that is not there). */
     static String readIfExists(Path file) {
         try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
+            return slurp(file);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
@@ -91,7 +102,7 @@ final class CgroupFs {
     static List<Integer> readPids(Path file) {
         String s;
         try {
-            s = Files.readString(file, StandardCharsets.US_ASCII);
+            s = slurp(file);
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {

@@ -52,7 +52,7 @@ public final class Cgroups {
 
     private static String readProc(String file) {
         try {
-            return Files.readString(Path.of(file));
+            return CgroupFs.slurp(Path.of(file));
         } catch (IOException e) {
             return "";
         }
@@ -60,12 +60,21 @@ public final class Cgroups {
 
     /** Detection from the given /proc/self/mountinfo and /proc/self/cgroup texts (tests pass fake trees). */
     static CgroupSupport detect(String mountinfo, String procCgroup, Consumer<Path> kernel) {
+        return detect(mountinfo, procCgroup, kernel, true, true);
+    }
+
+    /** Detection of only the given versions, from this process's real /proc files (tests of each path). */
+    static CgroupSupport detectOnly(boolean v2, boolean v1) {
+        return detect(readProc("/proc/self/mountinfo"), readProc("/proc/self/cgroup"), CgroupFs.KERNEL, v2, v1);
+    }
+
+    static CgroupSupport detect(String mountinfo, String procCgroup, Consumer<Path> kernel, boolean tryV2, boolean tryV1) {
         List<ProcSelf.Mount> mounts = ProcSelf.cgroupMounts(mountinfo);
         List<ProcSelf.Membership> members = ProcSelf.memberships(procCgroup);
         List<String> why = new ArrayList<>();
-        CgroupV2 v2 = detectV2(mounts, members, kernel, why);
+        CgroupV2 v2 = tryV2 ? detectV2(mounts, members, kernel, why) : null;
         if (v2 != null) return v2;
-        CgroupV1 v1 = detectV1(mounts, members, kernel, why);
+        CgroupV1 v1 = tryV1 ? detectV1(mounts, members, kernel, why) : null;
         if (v1 != null) return v1;
         return new CgroupSupport.Unavailable(String.join("; ", why) + "; " + CgroupFs.HINT);
     }
