@@ -97,7 +97,8 @@ public final class Cgroups {
             Set<String> available = words(CgroupFs.readIfExists(mount.mountPoint().resolve("cgroup.controllers")));
             if (!available.containsAll(CgroupV2.CONTROLLERS)) {
                 why.add("cgroup v2 at " + mount.mountPoint() + ": controllers " + missing(available, CgroupV2.CONTROLLERS)
-                        + " not available" + (available.isEmpty() ? " (it has none: they are bound to cgroup v1 hierarchies)" : ""));
+                        + " not available (it offers " + (available.isEmpty() ? "none" : "only " + String.join(", ", available.stream().sorted().toList()))
+                        + (mounts.stream().anyMatch(m -> m.fsType().equals("cgroup")) ? "; the others are bound to cgroup v1 hierarchies)" : ")"));
                 continue;
             }
             // Our own cgroup first; a cgroup holding processes (not the root) may not enable controllers for
