@@ -46,18 +46,10 @@ public final class CgroupV1 implements CgroupDriver {
 
     @Override
     public RunCgroup create(String runName, CgroupLimits limits) {
-        // The same name in every hierarchy: pick it in the first, then create it in the others.
-        Path first = Cgroups.newRunDir(hierarchies.getFirst().parent(), kernel);
-        String name = first.getFileName().toString();
-        List<Path> dirs = new ArrayList<>();
-        dirs.add(first);
-        Run run = null;
+        List<Path> dirs = Cgroups.newRunDirs(hierarchies.stream().map(Hierarchy::parent).toList(), kernel,
+                p -> CgroupFs.mkdir(p, kernel));
+        Run run;
         try {
-            for (Hierarchy h : hierarchies.subList(1, hierarchies.size())) {
-                Path dir = h.parent().resolve(name);
-                if (!CgroupFs.mkdir(dir, kernel)) throw new CgroupException("cgroup " + dir + " already exists");
-                dirs.add(dir);
-            }
             run = new Run(runName, hierarchies, dirs);
             Path mem = run.dirOf("memory");
             boolean swapUnlimited = false;
@@ -73,7 +65,10 @@ public final class CgroupV1 implements CgroupDriver {
             run.swapUnlimited = swapUnlimited;
             return run;
         } catch (RuntimeException e) {
-            for (Path d : dirs) CgroupFs.rmdir(d);
+            for (Path d : dirs) {
+                CgroupFs.rmdir(d);
+                Cgroups.removeParentIfUnused(d.getParent());
+            }
             throw e;
         }
     }
@@ -220,6 +215,7 @@ public final class CgroupV1 implements CgroupDriver {
             for (Path dir : dirs) {
                 String err = CgroupFs.rmdir(dir);
                 if (err != null) errors.add(err);
+                Cgroups.removeParentIfUnused(dir.getParent());
             }
             if (!errors.isEmpty()) {
                 CgroupException e = new CgroupException(String.join("; ", errors) + " (run " + name + ")");

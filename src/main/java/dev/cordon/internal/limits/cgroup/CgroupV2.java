@@ -29,7 +29,7 @@ public final class CgroupV2 implements CgroupDriver {
 
     @Override
     public RunCgroup create(String runName, CgroupLimits limits) {
-        Path dir = Cgroups.newRunDir(parent, kernel);
+        Path dir = Cgroups.newRunDirs(List.of(parent), kernel, p -> Cgroups.makeV2Parent(p, kernel)).getFirst();
         try {
             if (limits.memoryBytes() > 0) {
                 CgroupFs.write(dir.resolve("memory.max"), Long.toString(limits.memoryBytes()));
@@ -40,6 +40,7 @@ public final class CgroupV2 implements CgroupDriver {
             if (limits.pidsMax() > 0) CgroupFs.write(dir.resolve("pids.max"), Long.toString(limits.pidsMax()));
         } catch (RuntimeException e) {
             CgroupFs.rmdir(dir);
+            Cgroups.removeParentIfUnused(parent);
             throw e;
         }
         return new Run(runName, dir, limits.memoryBytes() > 0 && !Files.exists(dir.resolve("memory.swap.max")));
@@ -157,6 +158,7 @@ public final class CgroupV2 implements CgroupDriver {
                 killFailure = e;
             }
             String err = CgroupFs.rmdir(dir);
+            Cgroups.removeParentIfUnused(dir.getParent());
             if (err != null) {
                 CgroupException e = new CgroupException(err + " (run " + name + ")");
                 if (killFailure != null) e.addSuppressed(killFailure);

@@ -76,7 +76,9 @@ public final class Cgroups {
         if (v2 != null) return v2;
         CgroupV1 v1 = tryV1 ? detectV1(mounts, members, kernel, why) : null;
         if (v1 != null) return v1;
-        return new CgroupSupport.Unavailable(String.join("; ", why) + "; " + CgroupFs.HINT);
+        // The hint once, at the end.
+        String reasons = String.join("; ", why).replace("; " + CgroupFs.HINT, "");
+        return new CgroupSupport.Unavailable(reasons + "; " + CgroupFs.HINT);
     }
 
     // --- v2 --------------------------------------------------------------------------------------------
@@ -125,13 +127,18 @@ public final class Cgroups {
         }
         enable(base);
         Path parent = base.resolve(PARENT);
-        CgroupFs.mkdir(parent, kernel);
-        enable(parent);
+        makeV2Parent(parent, kernel);
         // Moving a process in needs write access to cgroup.procs of the common ancestor too.
         for (Path p : List.of(parent, parent.resolve("cgroup.procs"), base.resolve("cgroup.procs"))) {
             if (!Files.isWritable(p)) throw new CgroupException(p + " is not writable");
         }
+        removeParentIfUnused(parent); // made again by the first run
         return parent;
+    }
+
+    static void makeV2Parent(Path parent, Consumer<Path> kernel) {
+        CgroupFs.mkdir(parent, kernel);
+        enable(parent);
     }
 
     private static void enable(Path dir) {
@@ -181,6 +188,7 @@ public final class Cgroups {
                         throw new CgroupException(p + " is not writable");
                     }
                     parent = p;
+                    removeParentIfUnused(p); // made again by the first run
                     break;
                 } catch (CgroupException ex) {
                     failures.add(ex.getMessage());
@@ -200,14 +208,56 @@ public final class Cgroups {
 
     // --- shared ----------------------------------------------------------------------------------------
 
-    /** Creates {@code parent/cordon-<jvmpid>-<seq>}, skipping names already taken (a dead JVM with our pid). */
-    static Path newRunDir(Path parent, Consumer<Path> kernel) {
+    /**
+     * Creates {@code cordon-<jvmpid>-<seq>} under each parent (the same name in all), skipping names already
+     * taken (left by a dead JVM that had our pid). A parent removed meanwhile by the close of the last run
+     * (see {@link #removeParentIfUnused}) is made again with {@code makeParent}.
+     */
+    static List<Path> newRunDirs(List<Path> parents, Consumer<Path> kernel, Consumer<Path> makeParent) {
         long pid = ProcessHandle.current().pid();
         for (int attempt = 0; attempt < 1000; attempt++) {
-            Path dir = parent.resolve("cordon-" + pid + "-" + SEQ.incrementAndGet());
-            if (CgroupFs.mkdir(dir, kernel)) return dir;
+            String name = "cordon-" + pid + "-" + SEQ.incrementAndGet();
+            List<Path> made = new ArrayList<>();
+            boolean taken = false;
+            try {
+                for (Path parent : parents) {
+                    if (!mkdirIn(parent, parent.resolve(name), kernel, makeParent)) {
+                        taken = true;
+                        break;
+                    }
+                    made.add(parent.resolve(name));
+                }
+            } catch (RuntimeException e) {
+                made.forEach(CgroupFs::rmdir);
+                throw e;
+            }
+            if (!taken) return made;
+            made.forEach(CgroupFs::rmdir);
         }
-        throw new CgroupException("cannot find a free cgroup name under " + parent);
+        throw new CgroupException("cannot find a free cgroup name under " + parents);
+    }
+
+    private static boolean mkdirIn(Path parent, Path dir, Consumer<Path> kernel, Consumer<Path> makeParent) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return CgroupFs.mkdir(dir, kernel);
+            } catch (CgroupException e) {
+                if (Files.isDirectory(parent) || attempt >= 10) throw e;
+                makeParent.accept(parent);
+            }
+        }
+    }
+
+    /**
+     * Removes a {@code cordon} parent once no run uses it: left behind inside the JVM's own cgroup it would
+     * stop a container manager from removing that cgroup. Fails harmlessly (EBUSY) while runs remain.
+     */
+    static void removeParentIfUnused(Path parent) {
+        try {
+            Files.delete(parent);
+        } catch (IOException ignored) {
+            // still in use by another run (of this or another JVM), or already gone
+        }
     }
 
     /**

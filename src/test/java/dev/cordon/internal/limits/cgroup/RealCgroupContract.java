@@ -210,11 +210,11 @@ abstract class RealCgroupContract {
         List<Path> staleDirs = parents().stream().map(p -> p.resolve(staleName)).toList();
         Process orphan = null;
         try {
+            RunCgroup live = create(CgroupLimits.NONE); // also makes the parents, removed when unused
             for (Path d : staleDirs) Files.createDirectory(d);
             orphan = held("/bin/sleep", "100");
             for (Path d : staleDirs) Files.writeString(d.resolve("cgroup.procs"), Long.toString(orphan.pid()));
             release(orphan);
-            RunCgroup live = create(CgroupLimits.NONE);
 
             int removed = driver().cleanStale();
 
