@@ -4,7 +4,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.nio.file.Path;
 
 import static dev.cordon.internal.limits.cgroup.FakeCgroupFs.get;
@@ -171,5 +181,64 @@ class CgroupV2FakeTreeTest {
                 .hasMessageContaining("cannot write '5' to ").hasMessageContaining("pids.max");
         // The half-made cgroup was removed again.
         assertThat(CgroupFs.subdirs(d.parent())).isEmpty();
+    }
+
+    /**
+     * Kernels before 5.14 have no cgroup.kill: freeze, SIGKILL each listed pid, thaw (or, before 5.2, pidfd
+     * kills re-checked against the list). Real processes here; a thread plays the kernel and drops dead
+     * pids from the fake cgroup.procs.
+     */
+    @ParameterizedTest(name = "cgroup.freeze present: {0}")
+    @ValueSource(booleans = {true, false})
+    void killAllWithoutCgroupKill(boolean hasFreeze) throws Exception {
+        CgroupV2 d = (CgroupV2) detect("/user.slice/app.scope");
+        RunCgroup run = d.create("old-kernel", CgroupLimits.NONE);
+        Path dir = ((CgroupV2.Run) run).dir();
+        Files.delete(dir.resolve("cgroup.kill"));
+        Files.delete(dir.resolve("cgroup.events"));
+        if (!hasFreeze) Files.delete(dir.resolve("cgroup.freeze"));
+        List<Process> sleeps = new ArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread kernel = null;
+        try {
+            for (int i = 0; i < 3; i++) sleeps.add(new ProcessBuilder("/bin/sleep", "100").start());
+            Path procs = dir.resolve("cgroup.procs");
+            replace(procs, sleeps.stream().map(p -> p.pid() + "\n").reduce("", String::concat));
+            kernel = Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    String alive = sleeps.stream().filter(Process::isAlive).map(p -> p.pid() + "\n").reduce("", String::concat);
+                    replace(procs, alive);
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            assertThat(run.isEmpty()).isFalse();
+            run.killAll();
+            assertThat(run.isEmpty()).isTrue();
+            for (Process p : sleeps) {
+                assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).isEqualTo(137);
+            }
+            if (hasFreeze) assertThat(get(dir.resolve("cgroup.freeze"))).isEqualTo("0");
+        } finally {
+            stop.set(true);
+            if (kernel != null) kernel.join();
+            sleeps.forEach(Process::destroyForcibly);
+            run.close();
+        }
+    }
+
+    /** Atomic replacement, so that a reader never sees half a pid. */
+    private static void replace(Path file, String content) {
+        try {
+            Path tmp = Files.createTempFile(file.getParent().getParent(), "procs", ".tmp");
+            Files.writeString(tmp, content);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
