@@ -1,6 +1,7 @@
 package dev.cordon;
 
 import dev.cordon.internal.launch.Launcher;
+import dev.cordon.internal.launch.OutputRelay;
 import dev.cordon.internal.launch.SandboxRun;
 import dev.cordon.internal.sys.Errno;
 import dev.cordon.internal.sys.Sys;
@@ -77,6 +78,7 @@ public final class SandboxBuilder {
         List<Integer> toClose = new ArrayList<>(); // child ends, closed once the child has its copies
         int[] parentEnds = {-1, -1, -1};
         int[] childFds = new int[3];
+        List<OutputRelay> relays = new ArrayList<>();
         try {
             Redirect[] redirects = {stdin, stdout, stderr};
             for (int i = 0; i < 3; i++) {
@@ -98,13 +100,26 @@ public final class SandboxBuilder {
                     }
                 }
             }
-            SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds));
+            long outputLimit = policy.limits().outputBytes();
+            if (outputLimit > 0) {
+                // The program writes into a pipe of Cordon's, which counts and passes it on to the real destination.
+                for (int i = 1; i <= 2; i++) {
+                    int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
+                    boolean owned = toClose.remove((Integer) childFds[i]);
+                    relays.add(new OutputRelay(pipe[0], childFds[i], owned, outputLimit));
+                    childFds[i] = pipe[1];
+                    toClose.add(pipe[1]);
+                }
+            }
+            SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds, relays));
+            relays = List.of(); // the run owns them now
             SandboxProcess process = new SandboxProcess(run, parentEnds);
             parentEnds = null; // owned by the process now
             return process;
         } finally {
             for (int fd : toClose) Sys.closeQuietly(fd);
             if (parentEnds != null) for (int fd : parentEnds) Sys.closeQuietly(fd);
+            for (OutputRelay relay : relays) relay.closeUnstarted();
         }
     }
 

@@ -10,6 +10,7 @@ import dev.cordon.SandboxBuilder;
 import dev.cordon.SandboxException;
 import dev.cordon.SandboxProcess;
 import dev.cordon.internal.policy.Units;
+import dev.cordon.internal.report.MetaFile;
 import dev.cordon.internal.report.Report;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -52,7 +53,14 @@ final class RunCommand {
         single(null, "--cwd", "DIR", "Working directory of the program (default: the current directory).");
         single(null, "--uid", "UID", "When run as root: the user the program runs as (default 65534).");
         single(null, "--gid", "GID", "When run as root: the group the program runs as (default 65534).");
-        single(null, "--cpu-time", "DURATION", "CPU time limit per process, e.g. 2s (RLIMIT_CPU).");
+        single(null, "--cpu-time", "DURATION", "CPU time limit for the whole sandbox, all processes added up, "
+                + "e.g. 2s (cgroup; RLIMIT_CPU per process where no cgroup can be had).");
+        single(null, "--wall-time", "DURATION", "Wall-clock limit, e.g. 5s: the sandbox is killed when it is reached.");
+        single(null, "--memory", "SIZE", "Memory limit for the whole sandbox, e.g. 256M (cgroup, no swap; "
+                + "RLIMIT_DATA per process where no cgroup can be had).");
+        single(null, "--processes", "N", "Most processes and threads alive at once in the sandbox (cgroup pids).");
+        single(null, "--output-limit", "SIZE", "Most bytes the program may write to stdout and to stderr (each), "
+                + "e.g. 16M; Cordon then relays both streams and counts them.");
         single(null, "--file-size", "SIZE", "Largest file the program may write, e.g. 16M (RLIMIT_FSIZE).");
         single(null, "--open-files", "N", "Most open descriptors per process (RLIMIT_NOFILE).");
         single(null, "--stack", "SIZE", "Stack size per process, e.g. 8M (RLIMIT_STACK).");
@@ -60,6 +68,7 @@ final class RunCommand {
         single(null, "--stdout", "FILE", "Write the program's standard output to FILE (opened by Cordon).");
         single(null, "--stderr", "FILE", "Write the program's standard error to FILE (opened by Cordon).");
         single(null, "--report", "FILE", "Write a JSON report of the run to FILE (schema: README, \"Report\").");
+        single(null, "--meta", "FILE", "Write the run's figures and status to FILE in isolate's meta-file format.");
         flag("-q", "--quiet", "Do not print the summary line on stderr.");
         flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
                 + "the report then list what was not enforced. Without it such a run is refused.");
@@ -99,6 +108,7 @@ final class RunCommand {
         Policy policy;
         SandboxBuilder builder;
         Path reportFile = null;
+        Path metaFile = null;
         try {
             policy = policy(r);
             builder = new SandboxBuilder(policy, command).inheritIO();
@@ -110,36 +120,41 @@ final class RunCommand {
             if (errFile != null) builder.stderr(Redirect.file(Path.of(errFile)));
             String reportName = r.matchedOptionValue("--report", null);
             if (reportName != null) reportFile = Path.of(reportName).toAbsolutePath();
+            String metaName = r.matchedOptionValue("--meta", null);
+            if (metaName != null) metaFile = Path.of(metaName).toAbsolutePath();
         } catch (PolicyException e) {
             err.println("cordon: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
         Path report = reportFile;
+        Path meta = metaFile;
         boolean quiet = r.matchedOptionValue("--quiet", false);
         Instant started = Instant.now();
         try (SandboxProcess process = builder.start()) {
             RunResult result = process.waitFor();
             if (!quiet) err.println(Report.summary(result));
             if (report != null) writeReport(err, () -> Report.write(report, command, policy, started, result));
+            if (meta != null) writeReport(err, () -> MetaFile.write(meta, result));
             return result.exitStatus();
         } catch (PolicyException e) {
-            return fail(err, report, command, policy, started, "setup_failed", e.getMessage(), Main.EXIT_USAGE);
+            return fail(err, report, meta, command, policy, started, "setup_failed", e.getMessage(), Main.EXIT_USAGE);
         } catch (LaunchException e) {
             int code = e.reason() == LaunchException.Reason.NOT_FOUND ? Main.EXIT_NOT_FOUND
                     : e.reason() == LaunchException.Reason.OTHER ? Main.EXIT_SETUP : Main.EXIT_NOT_EXECUTABLE;
-            return fail(err, report, command, policy, started, "launch_failed", e.getMessage(), code);
+            return fail(err, report, meta, command, policy, started, "launch_failed", e.getMessage(), code);
         } catch (SandboxException e) {
-            return fail(err, report, command, policy, started, "setup_failed", e.getMessage(), Main.EXIT_SETUP);
+            return fail(err, report, meta, command, policy, started, "setup_failed", e.getMessage(), Main.EXIT_SETUP);
         } catch (InterruptedException e) {
             err.println("cordon: interrupted");
             return Main.EXIT_SETUP;
         }
     }
 
-    private int fail(PrintWriter err, Path report, List<String> command, Policy policy, Instant started,
+    private int fail(PrintWriter err, Path report, Path meta, List<String> command, Policy policy, Instant started,
                      String status, String message, int code) {
         err.println("cordon: " + message);
         if (report != null) writeReport(err, () -> Report.writeFailure(report, command, policy, started, status, message));
+        if (meta != null) writeReport(err, () -> MetaFile.writeFailure(meta, message));
         return code;
     }
 
@@ -187,6 +202,14 @@ final class RunCommand {
         Limits limits = Limits.NONE;
         String cpu = r.matchedOptionValue("--cpu-time", null);
         if (cpu != null) limits = limits.withCpuTime(Units.duration("--cpu-time", cpu));
+        String wall = r.matchedOptionValue("--wall-time", null);
+        if (wall != null) limits = limits.withWallTime(Units.duration("--wall-time", wall));
+        String memory = r.matchedOptionValue("--memory", null);
+        if (memory != null) limits = limits.withMemory(Units.size("--memory", memory));
+        String processes = r.matchedOptionValue("--processes", null);
+        if (processes != null) limits = limits.withProcesses(Units.count("--processes", processes));
+        String output = r.matchedOptionValue("--output-limit", null);
+        if (output != null) limits = limits.withOutput(Units.size("--output-limit", output));
         String fsize = r.matchedOptionValue("--file-size", null);
         if (fsize != null) limits = limits.withFileSize(Units.size("--file-size", fsize));
         String files = r.matchedOptionValue("--open-files", null);

@@ -62,6 +62,17 @@ public final class LandlockRuleset implements AutoCloseable {
         };
     }
 
+    /**
+     * Devices every program may use, as bubblewrap's --dev gives them: the data sinks and sources that
+     * reveal nothing and reach nothing. No device ioctls on them.
+     */
+    static final List<PathRule> STANDARD_DEVICES = List.of(
+            new PathRule(java.nio.file.Path.of("/dev/null"), Access.WRITE),
+            new PathRule(java.nio.file.Path.of("/dev/zero"), Access.WRITE),
+            new PathRule(java.nio.file.Path.of("/dev/full"), Access.WRITE),
+            new PathRule(java.nio.file.Path.of("/dev/random"), Access.READ),
+            new PathRule(java.nio.file.Path.of("/dev/urandom"), Access.READ));
+
     private final int fd;
     private final int abiVersion;
     private final List<String> notEnforced;
@@ -101,6 +112,9 @@ public final class LandlockRuleset implements AutoCloseable {
         int fd = LandlockNative.createRuleset(handledFs, handledNet, scoped, version);
         try {
             for (PathRule rule : rules) addPath(fd, rule, handledFs);
+            for (PathRule rule : STANDARD_DEVICES) {
+                if (java.nio.file.Files.exists(rule.path())) addPath(fd, rule, handledFs & ~IOCTL_DEV);
+            }
             if (handledNet != 0) {
                 for (int port : connectPorts) LandlockNative.addNetRule(fd, CONNECT_TCP, port);
                 for (int port : bindPorts) LandlockNative.addNetRule(fd, BIND_TCP, port);

@@ -5,7 +5,15 @@ import dev.cordon.Policy;
 import dev.cordon.PolicyException;
 import dev.cordon.SandboxException;
 import dev.cordon.internal.landlock.LandlockRuleset;
+import dev.cordon.Limits;
+import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
+import dev.cordon.internal.limits.cgroup.CgroupDriver;
+import dev.cordon.internal.limits.cgroup.CgroupException;
+import dev.cordon.internal.limits.cgroup.CgroupLimits;
+import dev.cordon.internal.limits.cgroup.CgroupSupport;
+import dev.cordon.internal.limits.cgroup.Cgroups;
+import dev.cordon.internal.limits.cgroup.RunCgroup;
 import dev.cordon.internal.seccomp.SandboxFilter;
 import dev.cordon.internal.supervise.Supervisor;
 import dev.cordon.internal.sys.Errno;
@@ -20,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts a sandboxed program. Everything is prepared in the caller's thread; then a fresh platform thread
@@ -44,8 +53,13 @@ public final class Launcher {
         new SyscallException("posix_spawn", Errno.EPERM).getMessage();
     }
 
-    /** The program's descriptors 0, 1, 2 are copies of these parent descriptors. */
-    public record Launch(Policy policy, List<String> command, int[] stdio) {}
+    /**
+     * The program's descriptors 0, 1, 2 are copies of these parent descriptors; {@code relays} carry stdout
+     * and stderr on to their destination when an output limit is set (else empty).
+     */
+    public record Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays) {}
+
+    private static final AtomicBoolean STALE_CLEANED = new AtomicBoolean();
 
     public static SandboxRun start(Launch launch) {
         Policy policy = launch.policy();
@@ -74,15 +88,56 @@ public final class Launcher {
             layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
             layers.add("supervisor: held first exec, session tracking");
 
-            UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
-            SandboxRun run = new SandboxRun(policy.limits(), limitsThread, layers, ruleset.notEnforced());
-            LaunchThread thread = new LaunchThread(policy, ruleset, filter, spawn);
-            thread.runAndWait(run);
-            if (thread.failure != null) throw launchFailure(thread, program, run, policy);
-            int pidfd = Sys.pidfdOpen(thread.pid);
-            run.started(thread.pid, pidfd);
-            return run;
+            List<String> notEnforced = new ArrayList<>(ruleset.notEnforced());
+            RunCgroup cgroup = cgroup(policy, layers, notEnforced);
+            try {
+                UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+                SandboxRun run = new SandboxRun(policy.limits(), Rlimits.of(policy.limits(), cgroup != null), limitsThread,
+                        cgroup, launch.relays(), layers, notEnforced);
+                LaunchThread thread = new LaunchThread(policy, ruleset, filter, spawn);
+                thread.runAndWait(run);
+                if (thread.failure != null) throw launchFailure(thread, program, run, policy);
+                int pidfd = Sys.pidfdOpen(thread.pid);
+                cgroup = null; // the run owns it now
+                run.started(thread.pid, pidfd);
+                return run;
+            } finally {
+                if (cgroup != null) cgroup.close();
+            }
         }
+    }
+
+    /**
+     * A cgroup for the run where the machine allows one: it measures and limits the whole tree. Without one,
+     * memory and CPU fall back to per-process rlimits, named in the layers, and a process limit cannot be
+     * enforced at all: refused, unless best effort.
+     */
+    private static RunCgroup cgroup(Policy policy, List<String> layers, List<String> notEnforced) {
+        Limits limits = policy.limits();
+        CgroupSupport support = Cgroups.detect();
+        String reason;
+        if (support instanceof CgroupDriver driver) {
+            if (STALE_CLEANED.compareAndSet(false, true)) driver.cleanStale();
+            try {
+                RunCgroup cgroup = driver.create("run", new CgroupLimits(limits.memoryBytes(), limits.processes()));
+                layers.add("limits and accounting: " + cgroup.describe());
+                return cgroup;
+            } catch (CgroupException e) {
+                reason = e.getMessage();
+            }
+        } else {
+            reason = ((CgroupSupport.Unavailable) support).reason();
+        }
+        if (limits.processes() > 0) {
+            if (!policy.bestEffort()) {
+                throw new SandboxException("the process limit needs a cgroup and none can be had: " + reason
+                        + "; pass --best-effort to run without it");
+            }
+            notEnforced.add("process limit (no cgroup: " + reason + ")");
+        }
+        if (limits.memoryBytes() > 0) layers.add("memory limit per process (RLIMIT_DATA), no cgroup: " + reason);
+        if (limits.cpuTime() != null) layers.add("CPU time limit per process (RLIMIT_CPU), no cgroup");
+        return null;
     }
 
     private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run, Policy policy) {

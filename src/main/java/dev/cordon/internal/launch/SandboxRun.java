@@ -1,10 +1,15 @@
 package dev.cordon.internal.launch;
 
+import dev.cordon.LimitExceeded;
 import dev.cordon.Limits;
 import dev.cordon.RunResult;
 import dev.cordon.Termination;
+import dev.cordon.Verdict;
 import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
+import dev.cordon.internal.limits.cgroup.CgroupException;
+import dev.cordon.internal.limits.cgroup.RunCgroup;
+import dev.cordon.internal.limits.cgroup.Usage;
 import dev.cordon.internal.supervise.Decision;
 import dev.cordon.internal.supervise.MemfdHandler;
 import dev.cordon.internal.supervise.Notification;
@@ -16,14 +21,18 @@ import dev.cordon.internal.sys.SyscallException;
 import dev.cordon.internal.syscalls.Arch;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One sandbox from its held first exec to the moment no process of it is left. Its watcher methods run on
- * the supervisor thread.
+ * One sandbox from its held first exec to the moment no process of it is left. The watcher methods and
+ * timers run on the supervisor thread; the final accounting runs on a virtual thread, because removing
+ * a cgroup may have to wait for the kernel.
  */
 public final class SandboxRun implements SandboxWatcher {
     private static final int NR_EXECVE = Arch.current().require("execve");
@@ -32,15 +41,20 @@ public final class SandboxRun implements SandboxWatcher {
     private static final int NR_MEMFD_CREATE = Arch.current().require("memfd_create");
     private static final long FIRST_CHECK_NANOS = 2_000_000L;
     private static final long RECHECK_NANOS = 20_000_000L;
+    private static final long POLL_NANOS = 10_000_000L;
     private static final int MAX_RECHECKS = 250;
+    private static final int SIGXCPU = 24, SIGXFSZ = 25, SIGSYS = 31;
 
     private final Limits limits;
-    /** Where limits are applied from, or null for the supervisor thread itself. */
+    private final Rlimits rlimits;
     private final UserThread limitsThread;
+    private final RunCgroup cgroup;
+    private final List<OutputRelay> relays;
     private final List<String> layers;
     private final List<String> notEnforced;
     private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<RunResult> result = new CompletableFuture<>();
+    private final AtomicReference<LimitExceeded> limitHit = new AtomicReference<>();
     private final long startNanos = System.nanoTime();
 
     private volatile boolean held;
@@ -50,11 +64,16 @@ public final class SandboxRun implements SandboxWatcher {
     private Sys.ChildExit exit;
     private long endNanos;
     private boolean allGone;
+    private boolean finishing;
     private int rechecks;
 
-    SandboxRun(Limits limits, UserThread limitsThread, List<String> layers, List<String> notEnforced) {
+    SandboxRun(Limits limits, Rlimits rlimits, UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays,
+               List<String> layers, List<String> notEnforced) {
         this.limits = limits;
+        this.rlimits = rlimits;
         this.limitsThread = limitsThread;
+        this.cgroup = cgroup;
+        this.relays = List.copyOf(relays);
         this.layers = List.copyOf(layers);
         this.notEnforced = List.copyOf(notEnforced);
     }
@@ -64,12 +83,7 @@ public final class SandboxRun implements SandboxWatcher {
         if (n.nr() == NR_EXECVE || n.nr() == NR_EXECVEAT) {
             if (!held) {
                 held = true;
-                sessions.add(n.pid());
-                if (limitsThread == null) return release(n);
-                // prlimit across users needs CAP_SYS_RESOURCE, which root often lacks in containers; a
-                // thread with the sandbox's own uid and gid may do it. It answers the notification itself.
-                limitsThread.submit(() -> n.answer(release(n)));
-                return Decision.ANSWERED;
+                return hold(n);
             }
             // Sound to continue: which files may be executed is enforced by Landlock in the kernel, and
             // nothing was read from the program's memory.
@@ -84,10 +98,27 @@ public final class SandboxRun implements SandboxWatcher {
         return Decision.fail(Errno.ENOSYS);
     }
 
-    /** Puts in place what must be there before the program's first instruction, then lets the exec go on. */
+    /** The child's first exec: nothing of the program has run yet. Put everything in place, then release it. */
+    private Decision hold(Notification n) {
+        sessions.add(n.pid());
+        if (cgroup != null) {
+            try {
+                cgroup.addProcess(n.pid());
+            } catch (CgroupException e) {
+                holdFailure = "joining the cgroup: " + e.getMessage();
+                return Decision.fail(Errno.EPERM);
+            }
+        }
+        if (limitsThread == null) return release(n);
+        // prlimit across users needs CAP_SYS_RESOURCE, which root often lacks in containers; a thread with
+        // the sandbox's own uid and gid may do it. It answers the notification itself.
+        limitsThread.submit(() -> n.answer(release(n)));
+        return Decision.ANSWERED;
+    }
+
     private Decision release(Notification held) {
         try {
-            Rlimits.apply(held.pid(), limits);
+            rlimits.apply(held.pid());
         } catch (SyscallException e) {
             holdFailure = "applying resource limits: " + e.getMessage();
             return Decision.fail(Errno.EPERM);
@@ -98,10 +129,49 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** Called by the launcher once posix_spawn returned the pid. */
     void started(int pid, int pidfd) {
-        register();
+        LIVE.add(this);
         this.pid = pid;
         this.pidfd = pidfd;
-        Supervisor.get().watchExit(pidfd, this);
+        Supervisor supervisor = Supervisor.get();
+        supervisor.watchExit(pidfd, this);
+        for (int i = 0; i < relays.size(); i++) {
+            relays.get(i).start(() -> exceeded(LimitExceeded.OUTPUT), "cordon-output-" + pid + "-" + (i + 1));
+        }
+        if (limits.wallTime() != null) {
+            supervisor.schedule(limits.wallTime().toNanos(), () -> exceeded(LimitExceeded.WALL_TIME));
+        }
+        if (cgroup != null && (limits.cpuTime() != null || limits.processes() > 0 || limits.memoryBytes() > 0)) {
+            supervisor.schedule(POLL_NANOS, this::poll);
+        }
+    }
+
+    /**
+     * Tree-wide CPU time, the process limit and OOM kills, read from the cgroup every few milliseconds. An OOM
+     * kill of any process ends the run: the program would go on in a state it did not choose.
+     */
+    private void poll() {
+        if (exit != null || finishing) return;
+        Usage u;
+        try {
+            u = cgroup.usage();
+        } catch (CgroupException e) {
+            return;
+        }
+        if (limits.cpuTime() != null && u.cpuTotalNanos() >= limits.cpuTime().toNanos()) {
+            exceeded(LimitExceeded.CPU_TIME);
+        } else if (limits.processes() > 0 && u.pidsLimitHits() > 0) {
+            exceeded(LimitExceeded.PROCESSES);
+        } else if (limits.memoryBytes() > 0 && u.oomKills() > 0) {
+            exceeded(LimitExceeded.MEMORY);
+        } else {
+            Supervisor.get().schedule(POLL_NANOS, this::poll);
+        }
+    }
+
+    /** A limit was hit: the first one is recorded and the whole sandbox dies. */
+    private void exceeded(LimitExceeded which) {
+        if (result.isDone()) return;
+        if (limitHit.compareAndSet(null, which)) destroy();
     }
 
     String holdFailure() {
@@ -125,7 +195,7 @@ public final class SandboxRun implements SandboxWatcher {
             finish();
         } else {
             // The filter is released when a task is reaped, so the hang-up for a lone program follows this
-            // reap at once: give it a moment before scanning /proc for processes left behind.
+            // reap at once: give it a moment before looking for processes left behind.
             Supervisor.get().schedule(FIRST_CHECK_NANOS, this::killRest);
         }
     }
@@ -139,7 +209,7 @@ public final class SandboxRun implements SandboxWatcher {
     /** The main program is gone but other processes of the sandbox live on: they die with it. */
     private void killRest() {
         if (allGone) return;
-        TreeKiller.killSessions(sessions);
+        killAll();
         if (++rechecks <= MAX_RECHECKS) {
             Supervisor.get().schedule(RECHECK_NANOS, this::killRest);
         } else {
@@ -147,10 +217,92 @@ public final class SandboxRun implements SandboxWatcher {
         }
     }
 
+    private void killAll() {
+        TreeKiller.killSessions(sessions);
+        if (cgroup != null) {
+            // The cgroup's kill waits until the cgroup is empty, and a killed main process leaves it only once
+            // the supervisor thread reaps it: never block that thread on it.
+            Thread.ofVirtual().start(() -> {
+                try {
+                    cgroup.killAll();
+                } catch (CgroupException ignored) {
+                    // The session kill covers the tree; the cgroup is removed at the end either way.
+                }
+            });
+        }
+    }
+
     /** Kills every process of the sandbox. Safe from any thread, any number of times. */
     public void destroy() {
-        if (result.isDone()) return;
-        TreeKiller.killSessions(sessions);
+        if (!result.isDone()) killAll();
+    }
+
+    private void finish() {
+        if (finishing) return;
+        finishing = true;
+        CompletableFuture<?>[] outputs = relays.stream().map(OutputRelay::done).toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(outputs).whenComplete((v, t) -> Thread.ofVirtual().start(this::complete));
+    }
+
+    private void complete() {
+        try {
+            result.complete(account());
+        } catch (RuntimeException | Error e) {
+            result.completeExceptionally(e);
+        } finally {
+            LIVE.remove(this);
+            if (cgroup != null) {
+                try {
+                    cgroup.close();
+                } catch (CgroupException e) {
+                    System.err.println("cordon: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private RunResult account() {
+        Termination termination = exit.exitCode() >= 0
+                ? new Termination.Exited(exit.exitCode()) : new Termination.Signaled(exit.signal());
+        Duration user = Duration.ofNanos(exit.userMicros() * 1000);
+        Duration system = Duration.ofNanos(exit.systemMicros() * 1000);
+        long peakMemory = -1, peakProcesses = -1, oomKills = 0, pidsLimitHits = 0;
+        String measuredBy = "getrusage (the program and the children it waited for)";
+        if (cgroup != null) {
+            Usage u = cgroup.usage();
+            user = Duration.ofNanos(u.cpuUserNanos());
+            system = Duration.ofNanos(u.cpuSystemNanos());
+            peakMemory = u.memoryPeakBytes();
+            peakProcesses = u.pidsPeak();
+            oomKills = Math.max(0, u.oomKills());
+            pidsLimitHits = Math.max(0, u.pidsLimitHits());
+            measuredBy = cgroup.describe().startsWith("cgroup v2") ? "cgroup v2" : "cgroup v1";
+        }
+        LimitExceeded hit = limitHit.get();
+        Duration cpu = user.plus(system);
+        if (hit == null) {
+            if (oomKills > 0) hit = LimitExceeded.MEMORY;
+            else if (limits.cpuTime() != null && (cpu.compareTo(limits.cpuTime()) > 0
+                    || termination.equals(new Termination.Signaled(SIGXCPU)))) hit = LimitExceeded.CPU_TIME;
+            else if (termination.equals(new Termination.Signaled(SIGXFSZ))) hit = LimitExceeded.FILE_SIZE;
+            else if (pidsLimitHits > 0 && limits.processes() > 0) hit = LimitExceeded.PROCESSES;
+        }
+        Verdict verdict = hit != null ? switch (hit) {
+            case CPU_TIME, WALL_TIME -> Verdict.TIME_LIMIT;
+            case MEMORY -> Verdict.MEMORY_LIMIT;
+            case PROCESSES -> Verdict.PROCESS_LIMIT;
+            case OUTPUT, FILE_SIZE -> Verdict.OUTPUT_LIMIT;
+        } : termination.equals(new Termination.Signaled(SIGSYS)) ? Verdict.POLICY_VIOLATION
+                : termination.equals(new Termination.Exited(0)) ? Verdict.OK : Verdict.RUNTIME_ERROR;
+        List<String> missing = notEnforced;
+        if (!allGone) {
+            missing = new ArrayList<>(notEnforced);
+            missing.add("some processes of the sandbox could not be killed after the program exited");
+        }
+        long stdout = relays.size() > 0 ? relays.get(0).done().join() : -1;
+        long stderr = relays.size() > 1 ? relays.get(1).done().join() : -1;
+        return new RunResult(pid, termination, verdict, Optional.ofNullable(hit), Duration.ofNanos(endNanos - startNanos),
+                user, system, peakMemory, peakProcesses, stdout, stderr, measuredBy, layers, missing);
     }
 
     /** Runs whose processes may still live; the shutdown hook kills them when the JVM exits. */
@@ -160,24 +312,5 @@ public final class SandboxRun implements SandboxWatcher {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (SandboxRun run : LIVE) run.destroy();
         }, "cordon-shutdown"));
-    }
-
-    void register() {
-        LIVE.add(this);
-    }
-
-    private void finish() {
-        LIVE.remove(this);
-        if (result.isDone()) return;
-        Termination termination = exit.exitCode() >= 0
-                ? new Termination.Exited(exit.exitCode()) : new Termination.Signaled(exit.signal());
-        List<String> missing = notEnforced;
-        if (!allGone) {
-            missing = new java.util.ArrayList<>(notEnforced);
-            missing.add("some processes of the sandbox could not be killed after the program exited");
-        }
-        result.complete(new RunResult(pid, termination, Duration.ofNanos(endNanos - startNanos),
-                Duration.ofNanos(exit.userMicros() * 1000), Duration.ofNanos(exit.systemMicros() * 1000),
-                -1, layers, missing));
     }
 }

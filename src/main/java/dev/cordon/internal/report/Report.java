@@ -3,10 +3,13 @@ package dev.cordon.internal.report;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.cordon.LimitExceeded;
+import dev.cordon.Limits;
 import dev.cordon.PathRule;
 import dev.cordon.Policy;
 import dev.cordon.RunResult;
 import dev.cordon.Termination;
+import dev.cordon.Verdict;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,19 +29,26 @@ public final class Report {
 
     public static final int SCHEMA_VERSION = 1;
 
-    /** {@code exited with code 0 · wall 0.021 s · user 0.000 s · system 0.002 s}. */
+    /** {@code cordon: OK: exited with code 0 · wall 0.021 s · user 0.000 s · system 0.002 s}. */
     public static String summary(RunResult r) {
         String how = switch (r.termination()) {
             case Termination.Exited e -> "exited with code " + e.code();
             case Termination.Signaled s -> "killed by signal " + s.signal() + " (" + Signals.name(s.signal()) + ")";
         };
-        StringBuilder sb = new StringBuilder("cordon: ").append(how)
+        StringBuilder sb = new StringBuilder("cordon: ").append(r.verdict());
+        r.limitExceeded().ifPresent(l -> sb.append(" (").append(limitName(l)).append(" limit)"));
+        sb.append(": ").append(how)
                 .append(" · wall ").append(seconds(r.wallTime())).append(" s")
                 .append(" · user ").append(seconds(r.userTime())).append(" s")
                 .append(" · system ").append(seconds(r.systemTime())).append(" s");
         if (r.peakMemoryBytes() >= 0) sb.append(" · peak memory ").append(r.peakMemoryBytes() / 1024).append(" KiB");
+        if (r.peakProcesses() >= 0) sb.append(" · peak processes ").append(r.peakProcesses());
         if (!r.notEnforced().isEmpty()) sb.append(" · NOT ENFORCED: ").append(String.join("; ", r.notEnforced()));
         return sb.toString();
+    }
+
+    static String limitName(LimitExceeded l) {
+        return l.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     static String seconds(Duration d) {
@@ -68,6 +78,7 @@ public final class Report {
             stringArray(g, "command", command);
             if (r == null) {
                 g.writeStringField("status", failureStatus);
+                g.writeStringField("verdict", Verdict.SANDBOX_ERROR.name());
                 g.writeStringField("error", error);
             } else {
                 switch (r.termination()) {
@@ -82,15 +93,21 @@ public final class Report {
                     }
                 }
                 g.writeNumberField("exit_status", r.exitStatus());
+                g.writeStringField("verdict", r.verdict().name());
+                if (r.limitExceeded().isPresent()) {
+                    g.writeStringField("limit_exceeded", r.limitExceeded().get().name());
+                } else {
+                    g.writeNullField("limit_exceeded");
+                }
                 g.writeNumberField("pid", r.pid());
                 g.writeNumberField("wall_time_s", r.wallTime().toNanos() / 1e9);
                 g.writeNumberField("user_time_s", r.userTime().toNanos() / 1e9);
                 g.writeNumberField("system_time_s", r.systemTime().toNanos() / 1e9);
-                if (r.peakMemoryBytes() >= 0) {
-                    g.writeNumberField("peak_memory_bytes", r.peakMemoryBytes());
-                } else {
-                    g.writeNullField("peak_memory_bytes");
-                }
+                numberOrNull(g, "peak_memory_bytes", r.peakMemoryBytes());
+                numberOrNull(g, "peak_processes", r.peakProcesses());
+                numberOrNull(g, "stdout_bytes", r.stdoutBytes());
+                numberOrNull(g, "stderr_bytes", r.stderrBytes());
+                g.writeStringField("measured_by", r.measuredBy());
                 stringArray(g, "layers", r.layers());
                 stringArray(g, "not_enforced", r.notEnforced());
             }
@@ -117,7 +134,29 @@ public final class Report {
         g.writeEndArray();
         stringArray(g, "environment", p.environment().keySet().stream().sorted().toList());
         if (p.workingDirectory() != null) g.writeStringField("working_directory", p.workingDirectory().toString());
+        writeLimits(g, p.limits());
         g.writeBooleanField("best_effort", p.bestEffort());
+        g.writeEndObject();
+    }
+
+    private static void numberOrNull(JsonGenerator g, String name, long value) throws IOException {
+        if (value >= 0) {
+            g.writeNumberField(name, value);
+        } else {
+            g.writeNullField(name);
+        }
+    }
+
+    private static void writeLimits(JsonGenerator g, Limits l) throws IOException {
+        g.writeObjectFieldStart("limits");
+        if (l.cpuTime() != null) g.writeNumberField("cpu_time_s", l.cpuTime().toNanos() / 1e9);
+        if (l.wallTime() != null) g.writeNumberField("wall_time_s", l.wallTime().toNanos() / 1e9);
+        if (l.memoryBytes() > 0) g.writeNumberField("memory_bytes", l.memoryBytes());
+        if (l.processes() > 0) g.writeNumberField("processes", l.processes());
+        if (l.outputBytes() > 0) g.writeNumberField("output_bytes", l.outputBytes());
+        if (l.fileSize() > 0) g.writeNumberField("file_size_bytes", l.fileSize());
+        if (l.openFiles() > 0) g.writeNumberField("open_files", l.openFiles());
+        if (l.stack() > 0) g.writeNumberField("stack_bytes", l.stack());
         g.writeEndObject();
     }
 
