@@ -52,7 +52,7 @@ class LimitsTest {
 
     @Test
     void memorySpreadOverProcessesIsStillCaught() {
-        Ran r = hog(MEM_256, "spread", "8", "40");
+        Ran r = hog(MEM_256.withWallTime(Duration.ofSeconds(5)), "spread", "8", "40");
         if (CGROUP) {
             assertThat(r.result().verdict()).isEqualTo(Verdict.MEMORY_LIMIT);
         } else {

@@ -25,8 +25,16 @@ class CliTest {
 
     static Ran cordon(List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        String cp = Stream.of(System.getProperty("jdk.module.path", ""), System.getProperty("java.class.path", ""))
-                .filter(s -> !s.isEmpty()).reduce((a, b) -> a + File.pathSeparator + b).orElse("");
+        // Where the classes really come from: under the JUnit console launcher the class path is its own jar.
+        String cp = Stream.of(Main.class, picocli.CommandLine.class, JsonFactory.class)
+                .map(c -> {
+                    try {
+                        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+                    } catch (java.net.URISyntaxException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .reduce((a, b) -> a + File.pathSeparator + b).orElse("");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
                 "dev.cordon.cli.Main"));
         cmd.addAll(args);
@@ -50,14 +58,14 @@ class CliTest {
         Ran r = cordon(run(SYSTEM, "sh", "-c", "echo out; exit 7"));
         assertThat(r.exit()).isEqualTo(7);
         assertThat(r.stdout()).isEqualTo("out\n");
-        assertThat(r.stderr()).startsWith("cordon: exited with code 7 · wall ");
+        assertThat(r.stderr()).startsWith("cordon: RUNTIME_ERROR: exited with code 7 · wall ");
     }
 
     @Test
     void signalBecomes128PlusN() {
         Ran r = cordon(run(SYSTEM, "sh", "-c", "kill -TERM $$"));
         assertThat(r.exit()).isEqualTo(143);
-        assertThat(r.stderr()).startsWith("cordon: killed by signal 15 (SIGTERM)");
+        assertThat(r.stderr()).startsWith("cordon: RUNTIME_ERROR: killed by signal 15 (SIGTERM) · wall ");
     }
 
     @Test
@@ -105,7 +113,8 @@ class CliTest {
         assertThat(r.exit()).isZero();
         for (String option : List.of("--read", "--write", "--exec", "--tcp-connect", "--tcp-bind", "--env", "--cwd",
                 "--uid", "--gid", "--cpu-time", "--file-size", "--open-files", "--stack", "--stdin", "--stdout",
-                "--stderr", "--report", "--quiet", "--best-effort", "--help", "--version")) {
+                "--stderr", "--report", "--meta", "--wall-time", "--memory", "--processes", "--output-limit", "--quiet",
+                "--best-effort", "--help", "--version")) {
             assertThat(r.stdout()).as(option).contains(option);
         }
         assertThat(new RunCommand().spec().options()).allSatisfy(o ->
@@ -124,8 +133,27 @@ class CliTest {
         assertThat(out).hasContent("FROM STDIN");
         Map<String, String> json = flat(report);
         assertThat(json).containsEntry("schema", "1").containsEntry("status", "exited").containsEntry("exit_code", "4")
-                .containsEntry("exit_status", "4").containsKey("wall_time_s").containsEntry("peak_memory_bytes", "null");
+                .containsEntry("exit_status", "4").containsEntry("verdict", "RUNTIME_ERROR")
+                .containsEntry("limit_exceeded", "null").containsKey("wall_time_s");
+        // Peak memory needs a cgroup: root has one here, an ordinary user does not, and gets null, not a wrong figure.
+        if (TestKit.ROOT) {
+            assertThat(Long.parseLong(json.get("peak_memory_bytes"))).isPositive();
+            assertThat(json).containsEntry("measured_by", "cgroup v1");
+        } else {
+            assertThat(json).containsEntry("peak_memory_bytes", "null");
+        }
         assertThat(json.get("layers")).contains("landlock abi");
+    }
+
+    @Test
+    void metaFileInIsolateFormat() throws Exception {
+        Path meta = TestKit.newDir("cli").resolve("meta.txt");
+        Ran r = cordon(run(concat(SYSTEM, "--wall-time", "1s", "--meta", meta.toString()), "sleep", "10"));
+        assertThat(r.exit()).isEqualTo(137);
+        assertThat(r.stderr()).startsWith("cordon: TIME_LIMIT (wall time limit): killed by signal 9 (SIGKILL)");
+        List<String> lines = Files.readAllLines(meta);
+        assertThat(lines).contains("exitsig:9", "killed:1", "status:TO", "message:Time limit exceeded (wall clock)");
+        assertThat(lines).anyMatch(l -> l.startsWith("time-wall:1.")).anyMatch(l -> l.startsWith("time:0."));
     }
 
     @Test
@@ -134,7 +162,7 @@ class CliTest {
         Ran r = cordon(run(List.of("--read", "/usr", "--report", report.toString()), "/usr/bin/true"));
         assertThat(r.exit()).isEqualTo(126);
         Map<String, String> json = flat(report);
-        assertThat(json).containsEntry("status", "launch_failed");
+        assertThat(json).containsEntry("status", "launch_failed").containsEntry("verdict", "SANDBOX_ERROR");
         assertThat(json.get("error")).contains("not under an execute rule");
     }
 
