@@ -22,10 +22,11 @@ import java.util.TreeSet;
  * @param limits          resource limits
  * @param bestEffort      run even if the kernel cannot enforce part of the policy, and report what was not
  *                        enforced; without it such a run is refused
+ * @param audit           what the supervisor reports
  */
 public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
                      Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
-                     boolean bestEffort) {
+                     boolean bestEffort, AuditLevel audit) {
 
     /** The user "nobody", which owns nothing. */
     public static final int NOBODY = 65534;
@@ -36,6 +37,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         tcpBind = Set.copyOf(tcpBind);
         environment = Map.copyOf(environment);
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(audit, "audit");
         for (int port : concat(tcpConnect, tcpBind)) {
             if (port < 1 || port > 65535) throw new PolicyException("TCP port " + port + " is not in 1..65535");
         }
@@ -76,6 +78,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         private int gid = NOBODY;
         private Limits limits = Limits.NONE;
         private boolean bestEffort;
+        private AuditLevel audit = AuditLevel.DENIED;
 
         public Builder allow(Path path, Access access) {
             paths.add(new PathRule(path, access));
@@ -133,8 +136,14 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
             return this;
         }
 
+        public Builder audit(AuditLevel audit) {
+            this.audit = audit;
+            return this;
+        }
+
         public Policy build() {
-            return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort);
+            return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort,
+                    audit);
         }
     }
 }

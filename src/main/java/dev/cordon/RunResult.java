@@ -24,14 +24,18 @@ import java.util.Optional;
  * @param measuredBy      where the figures come from, e.g. "cgroup v1" or "getrusage"
  * @param layers          the enforcement layers that were applied, e.g. "landlock abi 7", "seccomp"
  * @param notEnforced     what the policy asked for and the kernel could not enforce (only in best-effort mode)
+ * @param violations      the calls the policy refused, in order (at most the first 1000)
+ * @param violationCount  how many calls were refused in all
  */
 public record RunResult(int pid, Termination termination, Verdict verdict, Optional<LimitExceeded> limitExceeded,
                         Duration wallTime, Duration userTime, Duration systemTime, long peakMemoryBytes,
                         long peakProcesses, long stdoutBytes, long stderrBytes, String measuredBy,
-                        List<String> layers, List<String> notEnforced) {
+                        List<String> layers, List<String> notEnforced, List<Violation> violations,
+                        long violationCount) {
     public RunResult {
         layers = List.copyOf(layers);
         notEnforced = List.copyOf(notEnforced);
+        violations = List.copyOf(violations);
     }
 
     public int exitStatus() {

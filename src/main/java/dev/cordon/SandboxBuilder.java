@@ -10,6 +10,7 @@ import dev.cordon.internal.sys.SyscallException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Starts programs in a sandbox, the way {@link ProcessBuilder} starts processes:
@@ -26,6 +27,7 @@ public final class SandboxBuilder {
     private Redirect stdin = Redirect.PIPE;
     private Redirect stdout = Redirect.PIPE;
     private Redirect stderr = Redirect.PIPE;
+    private Consumer<Violation> onViolation = v -> { };
 
     public SandboxBuilder(Policy policy, List<String> command) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -52,6 +54,15 @@ public final class SandboxBuilder {
 
     public SandboxBuilder stderr(Redirect r) {
         this.stderr = Objects.requireNonNull(r);
+        return this;
+    }
+
+    /**
+     * Called on the supervisor thread for each refused call, as it happens (the audit level decides which are
+     * seen). Must return quickly: every sandbox of the JVM waits for it.
+     */
+    public SandboxBuilder onViolation(Consumer<Violation> listener) {
+        this.onViolation = Objects.requireNonNull(listener);
         return this;
     }
 
@@ -111,7 +122,7 @@ public final class SandboxBuilder {
                     toClose.add(pipe[1]);
                 }
             }
-            SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds, relays));
+            SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds, relays, onViolation));
             relays = List.of(); // the run owns them now
             SandboxProcess process = new SandboxProcess(run, parentEnds);
             parentEnds = null; // owned by the process now

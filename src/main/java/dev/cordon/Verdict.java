@@ -14,7 +14,10 @@ public enum Verdict {
     OUTPUT_LIMIT,
     /** Tried to have more processes than the process limit allows. */
     PROCESS_LIMIT,
-    /** Killed for breaking the policy (for example a foreign-architecture system call). */
+    /**
+     * Killed for breaking the policy (for example a foreign-architecture system call), or failed after the
+     * policy refused one of its calls (see {@link RunResult#violations()}).
+     */
     POLICY_VIOLATION,
     /** The sandbox could not be set up. */
     SANDBOX_ERROR

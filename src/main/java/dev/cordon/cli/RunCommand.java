@@ -1,5 +1,6 @@
 package dev.cordon.cli;
 
+import dev.cordon.AuditLevel;
 import dev.cordon.LaunchException;
 import dev.cordon.Limits;
 import dev.cordon.Policy;
@@ -12,6 +13,7 @@ import dev.cordon.SandboxProcess;
 import dev.cordon.internal.policy.Units;
 import dev.cordon.internal.report.MetaFile;
 import dev.cordon.internal.report.Report;
+import dev.cordon.internal.report.ViolationLog;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -69,6 +71,9 @@ final class RunCommand {
         single(null, "--stderr", "FILE", "Write the program's standard error to FILE (opened by Cordon).");
         single(null, "--report", "FILE", "Write a JSON report of the run to FILE (schema: README, \"Report\").");
         single(null, "--meta", "FILE", "Write the run's figures and status to FILE in isolate's meta-file format.");
+        single(null, "--log", "FILE", "Write every refused call to FILE as JSON lines, as it happens.");
+        single(null, "--audit", "LEVEL", "What the supervisor reports: denied (default: every refused call, as a "
+                + "line on stderr) or none (the kernel alone enforces, at the lowest cost).");
         flag("-q", "--quiet", "Do not print the summary line on stderr.");
         flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
                 + "the report then list what was not enforced. Without it such a run is refused.");
@@ -109,6 +114,7 @@ final class RunCommand {
         SandboxBuilder builder;
         Path reportFile = null;
         Path metaFile = null;
+        Path logFile = null;
         try {
             policy = policy(r);
             builder = new SandboxBuilder(policy, command).inheritIO();
@@ -122,6 +128,8 @@ final class RunCommand {
             if (reportName != null) reportFile = Path.of(reportName).toAbsolutePath();
             String metaName = r.matchedOptionValue("--meta", null);
             if (metaName != null) metaFile = Path.of(metaName).toAbsolutePath();
+            String logName = r.matchedOptionValue("--log", null);
+            if (logName != null) logFile = Path.of(logName).toAbsolutePath();
         } catch (PolicyException e) {
             err.println("cordon: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -130,7 +138,18 @@ final class RunCommand {
         Path meta = metaFile;
         boolean quiet = r.matchedOptionValue("--quiet", false);
         Instant started = Instant.now();
-        try (SandboxProcess process = builder.start()) {
+        ViolationLog log;
+        try {
+            log = logFile == null ? null : new ViolationLog(logFile);
+        } catch (IOException e) {
+            err.println("cordon: --log " + logFile + ": cannot write: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        builder.onViolation(v -> {
+            if (!quiet) err.println("cordon: " + v.describe());
+            if (log != null) log.write(v);
+        });
+        try (SandboxProcess process = builder.start(); ViolationLog closing = log) {
             RunResult result = process.waitFor();
             if (!quiet) err.println(Report.summary(result));
             if (report != null) writeReport(err, () -> Report.write(report, command, policy, started, result));
@@ -146,6 +165,9 @@ final class RunCommand {
             return fail(err, report, meta, command, policy, started, "setup_failed", e.getMessage(), Main.EXIT_SETUP);
         } catch (InterruptedException e) {
             err.println("cordon: interrupted");
+            return Main.EXIT_SETUP;
+        } catch (IOException e) {
+            err.println("cordon: --log: " + e.getMessage());
             return Main.EXIT_SETUP;
         }
     }
@@ -218,6 +240,14 @@ final class RunCommand {
         if (stack != null) limits = limits.withStack(Units.size("--stack", stack));
         b.limits(limits);
         b.bestEffort(r.matchedOptionValue("--best-effort", false));
+        String audit = r.matchedOptionValue("--audit", null);
+        if (audit != null) {
+            b.audit(switch (audit) {
+                case "none" -> AuditLevel.NONE;
+                case "denied" -> AuditLevel.DENIED;
+                default -> throw new PolicyException("--audit " + audit + ": not an audit level; use denied or none");
+            });
+        }
         Policy policy = b.build();
         for (var rule : policy.paths()) {
             if (!Files.exists(rule.path())) {

@@ -23,6 +23,11 @@ class CliTest {
     private static final List<String> SYSTEM = List.of("--read", "/usr", "--read", "/etc", "--exec", "/usr",
             "--exec", "/lib64", "--env", "PATH=/usr/bin:/bin");
 
+    /** For other test classes: the CLI in its own JVM. */
+    public static Ran cordonRun(List<String> args) {
+        return cordon(args);
+    }
+
     static Ran cordon(List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         // Where the classes really come from: under the JUnit console launcher the class path is its own jar.

@@ -1,6 +1,8 @@
 package dev.cordon.internal.launch;
 
+import dev.cordon.AuditLevel;
 import dev.cordon.LaunchException;
+import dev.cordon.Violation;
 import dev.cordon.Policy;
 import dev.cordon.PolicyException;
 import dev.cordon.SandboxException;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Starts a sandboxed program. Everything is prepared in the caller's thread; then a fresh platform thread
@@ -57,7 +60,8 @@ public final class Launcher {
      * The program's descriptors 0, 1, 2 are copies of these parent descriptors; {@code relays} carry stdout
      * and stderr on to their destination when an output limit is set (else empty).
      */
-    public record Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays) {}
+    public record Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays,
+                         Consumer<Violation> onViolation) {}
 
     private static final AtomicBoolean STALE_CLEANED = new AtomicBoolean();
 
@@ -77,7 +81,8 @@ public final class Launcher {
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : policy.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
 
-        byte[] filter = SandboxFilter.compile(policy.network());
+        SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE);
+        byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
@@ -86,14 +91,16 @@ public final class Launcher {
             layers.add("no_new_privs");
             if (ruleset.active()) layers.add("landlock abi " + ruleset.abiVersion());
             layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
-            layers.add("supervisor: held first exec, session tracking");
+            layers.add("supervisor: held first exec, session tracking, audit level "
+                    + policy.audit().name().toLowerCase(java.util.Locale.ROOT));
 
             List<String> notEnforced = new ArrayList<>(ruleset.notEnforced());
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
             try {
                 UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
-                SandboxRun run = new SandboxRun(policy.limits(), Rlimits.of(policy.limits(), cgroup != null), limitsThread,
-                        cgroup, launch.relays(), layers, notEnforced);
+                SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, launch.onViolation(),
+                        Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
+                        notEnforced);
                 LaunchThread thread = new LaunchThread(policy, ruleset, filter, spawn);
                 thread.runAndWait(run);
                 if (thread.failure != null) throw launchFailure(thread, program, run, policy);

@@ -5,6 +5,10 @@ import dev.cordon.Limits;
 import dev.cordon.RunResult;
 import dev.cordon.Termination;
 import dev.cordon.Verdict;
+import dev.cordon.Violation;
+import dev.cordon.internal.seccomp.SandboxFilter;
+import dev.cordon.internal.supervise.CallDecoder;
+import dev.cordon.internal.sys.ProcFs;
 import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
 import dev.cordon.internal.limits.cgroup.CgroupException;
@@ -20,7 +24,10 @@ import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 import dev.cordon.internal.syscalls.Arch;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * One sandbox from its held first exec to the moment no process of it is left. The watcher methods and
@@ -45,7 +53,13 @@ public final class SandboxRun implements SandboxWatcher {
     private static final int MAX_RECHECKS = 250;
     private static final int SIGXCPU = 24, SIGXFSZ = 25, SIGSYS = 31;
 
+    private static final int MAX_VIOLATIONS_KEPT = 1000;
+
     private final Limits limits;
+    private final SandboxFilter filter;
+    private final Consumer<Violation> onViolation;
+    private final List<Violation> violations = new ArrayList<>();
+    private long violationCount;
     private final Rlimits rlimits;
     private final UserThread limitsThread;
     private final RunCgroup cgroup;
@@ -67,9 +81,12 @@ public final class SandboxRun implements SandboxWatcher {
     private boolean finishing;
     private int rechecks;
 
-    SandboxRun(Limits limits, Rlimits rlimits, UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays,
-               List<String> layers, List<String> notEnforced) {
+    SandboxRun(Limits limits, SandboxFilter filter, Consumer<Violation> onViolation, Rlimits rlimits,
+               UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
+               List<String> notEnforced) {
         this.limits = limits;
+        this.filter = filter;
+        this.onViolation = onViolation;
         this.rlimits = rlimits;
         this.limitsThread = limitsThread;
         this.cgroup = cgroup;
@@ -80,6 +97,12 @@ public final class SandboxRun implements SandboxWatcher {
 
     @Override
     public Decision decide(Notification n) {
+        // Refusing is always sound; the rule is matched on the syscall number and register arguments only.
+        Optional<SandboxFilter.Denial> denial = filter.denial(n.nr(), n.args());
+        if (denial.isPresent()) {
+            report(n, denial.get());
+            return Decision.fail(denial.get().errno());
+        }
         if (n.nr() == NR_EXECVE || n.nr() == NR_EXECVEAT) {
             if (!held) {
                 held = true;
@@ -96,6 +119,26 @@ public final class SandboxRun implements SandboxWatcher {
         }
         if (n.nr() == NR_MEMFD_CREATE) return MemfdHandler.handle(n);
         return Decision.fail(Errno.ENOSYS);
+    }
+
+    private void report(Notification n, SandboxFilter.Denial denial) {
+        String process;
+        try {
+            process = ProcFs.read(Path.of("/proc", Integer.toString(n.pid()), "comm")).strip();
+        } catch (IOException e) {
+            process = "?";
+        }
+        Violation v = new Violation(Instant.now(), n.pid(), process, Arch.current().name(n.nr()),
+                CallDecoder.decode(Arch.current(), n), denial.reason(), Errno.name(denial.errno()));
+        synchronized (violations) {
+            violationCount++;
+            if (violations.size() < MAX_VIOLATIONS_KEPT) violations.add(v);
+        }
+        try {
+            onViolation.accept(v);
+        } catch (RuntimeException e) {
+            System.err.println("cordon: violation listener failed: " + e);
+        }
     }
 
     /** The child's first exec: nothing of the program has run yet. Put everything in place, then release it. */
@@ -287,13 +330,20 @@ public final class SandboxRun implements SandboxWatcher {
             else if (termination.equals(new Termination.Signaled(SIGXFSZ))) hit = LimitExceeded.FILE_SIZE;
             else if (pidsLimitHits > 0 && limits.processes() > 0) hit = LimitExceeded.PROCESSES;
         }
+        List<Violation> seen;
+        long seenCount;
+        synchronized (violations) {
+            seen = List.copyOf(violations);
+            seenCount = violationCount;
+        }
         Verdict verdict = hit != null ? switch (hit) {
             case CPU_TIME, WALL_TIME -> Verdict.TIME_LIMIT;
             case MEMORY -> Verdict.MEMORY_LIMIT;
             case PROCESSES -> Verdict.PROCESS_LIMIT;
             case OUTPUT, FILE_SIZE -> Verdict.OUTPUT_LIMIT;
         } : termination.equals(new Termination.Signaled(SIGSYS)) ? Verdict.POLICY_VIOLATION
-                : termination.equals(new Termination.Exited(0)) ? Verdict.OK : Verdict.RUNTIME_ERROR;
+                : termination.equals(new Termination.Exited(0)) ? Verdict.OK
+                : seenCount > 0 ? Verdict.POLICY_VIOLATION : Verdict.RUNTIME_ERROR;
         List<String> missing = notEnforced;
         if (!allGone) {
             missing = new ArrayList<>(notEnforced);
@@ -302,7 +352,7 @@ public final class SandboxRun implements SandboxWatcher {
         long stdout = relays.size() > 0 ? relays.get(0).done().join() : -1;
         long stderr = relays.size() > 1 ? relays.get(1).done().join() : -1;
         return new RunResult(pid, termination, verdict, Optional.ofNullable(hit), Duration.ofNanos(endNanos - startNanos),
-                user, system, peakMemory, peakProcesses, stdout, stderr, measuredBy, layers, missing);
+                user, system, peakMemory, peakProcesses, stdout, stderr, measuredBy, layers, missing, seen, seenCount);
     }
 
     /** Runs whose processes may still live; the shutdown hook kills them when the JVM exits. */

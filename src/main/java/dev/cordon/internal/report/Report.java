@@ -10,6 +10,7 @@ import dev.cordon.Policy;
 import dev.cordon.RunResult;
 import dev.cordon.Termination;
 import dev.cordon.Verdict;
+import dev.cordon.Violation;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,6 +44,7 @@ public final class Report {
                 .append(" · system ").append(seconds(r.systemTime())).append(" s");
         if (r.peakMemoryBytes() >= 0) sb.append(" · peak memory ").append(r.peakMemoryBytes() / 1024).append(" KiB");
         if (r.peakProcesses() >= 0) sb.append(" · peak processes ").append(r.peakProcesses());
+        if (r.violationCount() > 0) sb.append(" · ").append(r.violationCount()).append(r.violationCount() == 1 ? " call" : " calls").append(" denied");
         if (!r.notEnforced().isEmpty()) sb.append(" · NOT ENFORCED: ").append(String.join("; ", r.notEnforced()));
         return sb.toString();
     }
@@ -110,6 +112,10 @@ public final class Report {
                 g.writeStringField("measured_by", r.measuredBy());
                 stringArray(g, "layers", r.layers());
                 stringArray(g, "not_enforced", r.notEnforced());
+                g.writeNumberField("violation_count", r.violationCount());
+                g.writeArrayFieldStart("violations");
+                for (Violation v : r.violations()) ViolationLog.writeObject(g, v);
+                g.writeEndArray();
             }
             writePolicy(g, policy);
             g.writeEndObject();

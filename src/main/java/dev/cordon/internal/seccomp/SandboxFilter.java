@@ -3,13 +3,21 @@ package dev.cordon.internal.seccomp;
 import dev.cordon.internal.syscalls.Arch;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The filter every sandbox gets: allow by default, but deny the escape and side-channel surface, keep
- * the network to what the policy allows, and hand the calls the supervisor must see (exec, setsid) to
- * it. The architecture is checked first: a foreign ABI (i386 {@code int 0x80}, x32) kills the process.
+ * the network to what the policy allows, and hand the calls the supervisor must see (exec, setsid, memfd)
+ * to it. The architecture is checked first: a foreign ABI (i386 {@code int 0x80}, x32) kills the process.
  * Numbers the syscall table does not know get ENOSYS, so that libc falls back to an older call.
+ *
+ * <p>Each denying rule carries the reason a user is told. When denials are reported, the kernel program
+ * hands denied calls to the supervisor instead of failing them itself; the supervisor finds the same rule
+ * here ({@link #denial}) and fails the call with the rule's errno. The decision rests on the syscall
+ * number and register arguments only, which the program cannot change after the fact.
  *
  * <p>Rules on int arguments compare the low 32 bits only where a rule <em>denies</em> on equality: the
  * kernel truncates such arguments, so {@code ioctl(fd, 0x1_00005412)} is TIOCSTI and must be caught.
@@ -17,30 +25,41 @@ import java.util.List;
  * is unequal and so denied, which is the safe direction.
  */
 public final class SandboxFilter {
-    private SandboxFilter() {}
-
     static final int EPERM = 1, EACCES = 13, ENOSYS = 38;
     private static final long LOW32 = 0xffff_ffffL;
 
-    /** Denied with EPERM: kernel attack surface, other processes' memory, privileges, the host's state. */
-    static final List<String> DENIED = List.of(
-            "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "process_mrelease", "pidfd_getfd",
-            "kcmp", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
-            "mount", "umount2", "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-            "pivot_root", "chroot", "unshare", "setns", "open_by_handle_at", "name_to_handle_at",
-            "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
-            "swapon", "swapoff", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
-            "sethostname", "setdomainname", "acct", "quotactl", "quotactl_fd", "lookup_dcookie", "vhangup",
-            "iopl", "ioperm", "syslog", "uselib", "modify_ldt", "fanotify_init", "migrate_pages", "move_pages",
-            "nfsservctl", "_sysctl");
+    /** A call the policy refuses: the errno it gets and the reason the user is told. */
+    public record Denial(int errno, String reason) {}
+
+    private record Group(String reason, List<String> syscalls) {}
+
+    /** Denied with EPERM, by reason. */
+    static final List<Group> DENIED = List.of(
+            new Group("other processes' memory is out of reach", List.of("ptrace", "process_vm_readv",
+                    "process_vm_writev", "process_madvise", "process_mrelease", "pidfd_getfd", "kcmp",
+                    "migrate_pages", "move_pages")),
+            new Group("kernel attack surface: never allowed in the sandbox", List.of("bpf", "perf_event_open",
+                    "userfaultfd", "keyctl", "add_key", "request_key", "fanotify_init", "modify_ldt", "uselib",
+                    "lookup_dcookie", "nfsservctl", "_sysctl")),
+            new Group("mounting is not allowed", List.of("mount", "umount2", "move_mount", "open_tree", "fsopen",
+                    "fsconfig", "fsmount", "fspick", "mount_setattr", "pivot_root", "chroot")),
+            new Group("namespaces cannot be created or joined", List.of("unshare", "setns")),
+            new Group("opening files by handle bypasses the path rules", List.of("open_by_handle_at",
+                    "name_to_handle_at")),
+            new Group("system administration is not allowed", List.of("kexec_load", "kexec_file_load",
+                    "init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff", "settimeofday",
+                    "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname", "acct",
+                    "quotactl", "quotactl_fd", "vhangup", "iopl", "ioperm", "syslog")),
+            // Not path-based, so Landlock does not govern them, and every sandbox runs as the same uid:
+            // they would be a channel between sandboxes, or to the host's processes of that uid.
+            new Group("SysV IPC and POSIX message queues cross the sandbox boundary", List.of("shmget", "shmat",
+                    "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
+                    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr")));
 
     /** Denied with ENOSYS so that programs fall back: arguments live in memory the filter cannot inspect. */
     static final List<String> UNSUPPORTED = List.of("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register");
 
-    /**
-     * Handed to the supervisor: the held first exec, every later exec, and session changes for tree tracking.
-     * memfd_create is handed over too, unless it asks for a non-executable memfd itself.
-     */
+    /** Handed to the supervisor: the held first exec, every later exec, and session changes for tree tracking. */
     public static final List<String> NOTIFIED = List.of("execve", "execveat", "setsid");
 
     /** clone flags that create namespaces (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET). */
@@ -55,57 +74,117 @@ public final class SandboxFilter {
     /** personality values that do not weaken the address space: PER_LINUX, PER_LINUX32, and the query. */
     static final long PER_LINUX = 0, PER_LINUX32 = 8, PER_QUERY = 0xffff_ffffL;
 
-    /** The rules; {@code tcp} allows TCP sockets (Landlock then decides which ports). */
-    public static FilterSpec spec(boolean tcp) {
+    private final Arch arch;
+    private final FilterSpec decisions;
+    private final FilterSpec kernel;
+    private final Map<Rule, String> reasons;
+
+    private SandboxFilter(Arch arch, FilterSpec decisions, FilterSpec kernel, Map<Rule, String> reasons) {
+        this.arch = arch;
+        this.decisions = decisions;
+        this.kernel = kernel;
+        this.reasons = reasons;
+    }
+
+    /**
+     * The filter for a policy: {@code tcp} allows TCP sockets (Landlock then decides which ports);
+     * {@code reportDenials} routes denied calls through the supervisor so that each is reported.
+     */
+    public static SandboxFilter build(boolean tcp, boolean reportDenials) {
+        Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
-        for (String name : DENIED) addIfKnown(rules, name, Action.errno(EPERM));
-        for (String name : UNSUPPORTED) addIfKnown(rules, name, Action.errno(ENOSYS));
-        for (String name : NOTIFIED) addIfKnown(rules, name, Action.USER_NOTIF);
+        Map<Rule, String> reasons = new IdentityHashMap<>();
+        for (Group g : DENIED) {
+            for (String name : g.syscalls()) {
+                // Tables differ between architectures (aarch64 has no iopl, modify_ldt, ...).
+                if (arch.number(name).isPresent()) deny(rules, reasons, g.reason(), new Rule(name, Action.errno(EPERM)));
+            }
+        }
+        for (String name : UNSUPPORTED) {
+            if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.errno(ENOSYS)));
+        }
+        for (String name : NOTIFIED) rules.add(new Rule(name, Action.USER_NOTIF));
 
         for (long flag : NAMESPACE_FLAGS) {
-            rules.add(new Rule("clone", Action.errno(EPERM), Condition.maskedEq(0, flag, flag)));
+            deny(rules, reasons, "namespaces cannot be created or joined",
+                    new Rule("clone", Action.errno(EPERM), Condition.maskedEq(0, flag, flag)));
         }
         for (long request : new long[] {TIOCSTI, TIOCLINUX}) {
-            rules.add(new Rule("ioctl", Action.errno(EPERM), Condition.maskedEq(1, LOW32, request)));
+            deny(rules, reasons, "injecting input into a terminal is not allowed",
+                    new Rule("ioctl", Action.errno(EPERM), Condition.maskedEq(1, LOW32, request)));
         }
-        rules.add(new Rule("personality", Action.errno(EPERM),
-                Condition.ne(0, PER_LINUX), Condition.ne(0, PER_LINUX32), Condition.ne(0, PER_QUERY)));
+        deny(rules, reasons, "this personality would weaken address-space randomization",
+                new Rule("personality", Action.errno(EPERM),
+                        Condition.ne(0, PER_LINUX), Condition.ne(0, PER_LINUX32), Condition.ne(0, PER_QUERY)));
 
         // Landlock does not govern files on internal mounts, so an executable memfd could be run whatever the
         // execute rules say. The supervisor creates memfds itself, sealed against execution (MemfdHandler).
         rules.add(new Rule("memfd_create", Action.USER_NOTIF, Condition.maskedEq(1, MFD_NOEXEC_SEAL, 0)));
-        rules.add(new Rule("memfd_create", Action.errno(EPERM), Condition.maskedEq(1, MFD_EXEC, MFD_EXEC)));
+        deny(rules, reasons, "an executable memfd would bypass the execute rules",
+                new Rule("memfd_create", Action.errno(EPERM), Condition.maskedEq(1, MFD_EXEC, MFD_EXEC)));
 
-        rules.add(new Rule("socketpair", Action.errno(EACCES), Condition.ne(0, AF_UNIX)));
+        deny(rules, reasons, "network: only unix socket pairs are allowed",
+                new Rule("socketpair", Action.errno(EACCES), Condition.ne(0, AF_UNIX)));
         if (!tcp) {
-            rules.add(new Rule("socket", Action.errno(EACCES)));
+            deny(rules, reasons, "network: no network access is allowed", new Rule("socket", Action.errno(EACCES)));
         } else {
-            rules.add(new Rule("socket", Action.errno(EACCES), Condition.ne(0, AF_INET), Condition.ne(0, AF_INET6)));
+            deny(rules, reasons, "network: only TCP sockets are allowed",
+                    new Rule("socket", Action.errno(EACCES), Condition.ne(0, AF_INET), Condition.ne(0, AF_INET6)));
             for (int family : new int[] {AF_INET, AF_INET6}) {
                 for (int type = 0; type < 16; type++) {
                     if (type == SOCK_STREAM) continue;
-                    rules.add(new Rule("socket", Action.errno(EACCES),
-                            Condition.eq(0, family), Condition.maskedEq(1, 0xf, type)));
+                    deny(rules, reasons, "network: only TCP sockets are allowed", new Rule("socket",
+                            Action.errno(EACCES), Condition.eq(0, family), Condition.maskedEq(1, 0xf, type)));
                 }
-                rules.add(new Rule("socket", Action.errno(EACCES),
+                deny(rules, reasons, "network: only TCP sockets are allowed", new Rule("socket", Action.errno(EACCES),
                         Condition.eq(0, family), Condition.ne(2, 0), Condition.ne(2, IPPROTO_TCP)));
             }
         }
         // TCP Fast Open connects inside sendto/sendmsg, past the connect hook Landlock checks ports on.
-        rules.add(new Rule("sendto", Action.errno(EACCES), Condition.maskedEq(3, MSG_FASTOPEN, MSG_FASTOPEN)));
-        rules.add(new Rule("sendmsg", Action.errno(EACCES), Condition.maskedEq(2, MSG_FASTOPEN, MSG_FASTOPEN)));
-        rules.add(new Rule("sendmmsg", Action.errno(EACCES), Condition.maskedEq(3, MSG_FASTOPEN, MSG_FASTOPEN)));
+        String fastOpen = "network: TCP Fast Open would bypass the port rules";
+        deny(rules, reasons, fastOpen, new Rule("sendto", Action.errno(EACCES), Condition.maskedEq(3, MSG_FASTOPEN, MSG_FASTOPEN)));
+        deny(rules, reasons, fastOpen, new Rule("sendmsg", Action.errno(EACCES), Condition.maskedEq(2, MSG_FASTOPEN, MSG_FASTOPEN)));
+        deny(rules, reasons, fastOpen, new Rule("sendmmsg", Action.errno(EACCES), Condition.maskedEq(3, MSG_FASTOPEN, MSG_FASTOPEN)));
 
-        return new FilterSpec(Action.ALLOW, rules, Action.errno(ENOSYS), Action.KILL_PROCESS);
+        FilterSpec decisions = new FilterSpec(Action.ALLOW, rules, Action.errno(ENOSYS), Action.KILL_PROCESS);
+        FilterSpec kernel = decisions;
+        if (reportDenials) {
+            List<Rule> notified = new ArrayList<>();
+            for (Rule r : rules) {
+                notified.add(reasons.containsKey(r) ? new Rule(r.syscall(), Action.USER_NOTIF, r.conditions()) : r);
+            }
+            kernel = new FilterSpec(Action.ALLOW, notified, Action.errno(ENOSYS), Action.KILL_PROCESS);
+        }
+        return new SandboxFilter(arch, decisions, kernel, reasons);
     }
 
-    private static void addIfKnown(List<Rule> rules, String name, Action action) {
-        // Tables differ between architectures (aarch64 has no iopl, modify_ldt, ...): skip what does not exist.
-        if (Arch.current().number(name).isPresent()) rules.add(new Rule(name, action));
+    private static void deny(List<Rule> rules, Map<Rule, String> reasons, String reason, Rule rule) {
+        rules.add(rule);
+        reasons.put(rule, reason);
+    }
+
+    /** The rules as the kernel runs them. */
+    public FilterSpec kernelSpec() {
+        return kernel;
     }
 
     /** The compiled filter in {@code struct sock_filter} form, ready for seccomp(2). */
-    public static byte[] compile(boolean tcp) {
-        return BpfCompiler.compile(spec(tcp), Arch.current()).toBytes();
+    public byte[] compile() {
+        return BpfCompiler.compile(kernel, arch).toBytes();
+    }
+
+    /** The denying rule a call matches, if any (the most restrictive, as in the kernel program). */
+    public Optional<Denial> denial(int nr, long[] args) {
+        String name = arch.name(nr);
+        if (name == null) return Optional.empty();
+        Rule best = null;
+        for (Rule r : decisions.rules()) {
+            if (r.syscall().equals(name) && reasons.containsKey(r) && r.matches(args)
+                    && (best == null || r.action().severity() > best.action().severity())) {
+                best = r;
+            }
+        }
+        if (best == null || !(best.action() instanceof Action.Errno e)) return Optional.empty();
+        return Optional.of(new Denial(e.errno(), reasons.get(best)));
     }
 }
