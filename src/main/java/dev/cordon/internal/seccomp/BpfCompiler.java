@@ -192,6 +192,10 @@ public final class BpfCompiler {
             int lo = Bpf.OFF_ARGS + 8 * c.arg(), hi = lo + 4;
             int vl = (int) c.value(), vh = (int) (c.value() >>> 32);
             int ml = (int) c.mask(), mh = (int) (c.mask() >>> 32);
+            if (c.op() == Op.MASKED_EQ) {
+                vl &= ml;
+                vh &= mh;
+            }
             add(Bpf.LD | Bpf.W | Bpf.ABS, hi);
             switch (c.op()) {
                 case EQ, NE, MASKED_EQ -> {

@@ -11,7 +11,7 @@ import java.util.List;
  *   <li>{@code unknownSyscallAction}: for numbers the table does not know (typically ERRNO(ENOSYS) so libc
  *       falls back to an older call, or the default action for a strict allow-list);</li>
  *   <li>{@code badArchAction}: for a foreign {@code seccomp_data.arch} and, on x86_64, for x32 numbers
- *       ({@code nr & 0x40000000}, except {@code nr == -1}, which tracers use to skip a call and which is
+ *       (unsigned {@code nr >= 0x40000000}, which also catches the invalid numbers above, except {@code nr == -1}, which tracers use to skip a call and which is
  *       treated as an unknown number, as libseccomp does).</li>
  * </ul>
  *
@@ -48,7 +48,7 @@ public record FilterSpec(Action defaultAction, List<Rule> rules, Action unknownS
      * (ignoring the arch check). The compiled program must agree with this on every input.
      */
     public Action evaluate(Arch arch, int nr, long[] args) {
-        if (arch.x32Bit != 0 && (nr & arch.x32Bit) != 0 && nr != -1) return badArchAction;
+        if (arch.x32Bit != 0 && Integer.compareUnsigned(nr, arch.x32Bit) >= 0 && nr != -1) return badArchAction;
         String name = arch.name(nr);
         if (name == null) return unknownSyscallAction;
         Action best = null;
