@@ -156,6 +156,20 @@ class BpfCompilerTest {
     }
 
     @Test
+    void filterWithoutRulesIsMinimal() {
+        BpfProgram p = BpfCompiler.compile(FilterSpec.of(Action.ALLOW, List.of()), X86);
+        assertThat(p.toString()).isEqualTo("""
+                   0: ld [4]
+                   1: jeq #0xc000003e, 2, 5
+                   2: ld [0]
+                   3: jge #0x40000000, 4, 6
+                   4: jeq #0xffffffff, 6, 5
+                   5: ret #0x80000000
+                   6: ret #0x7fff0000
+                """.replace("\n", System.lineSeparator()));
+    }
+
+    @Test
     void unknownSyscallNameSuggestsClosest() {
         FilterSpec spec = FilterSpec.of(EPERM, List.of(new Rule("opnat", Action.ALLOW)));
         assertThatThrownBy(() -> BpfCompiler.compile(spec, X86))
@@ -265,6 +279,8 @@ class BpfCompilerTest {
             worst = Math.max(worst, BpfInterpreter.run(p, new SeccompData(nr, X86.auditArch)).executed());
         }
         System.out.printf("300-syscall allow-list: %d instructions, worst case %d executed%n", p.size(), worst);
+        assertThat(p.insns().stream().filter(i -> Bpf.cls(i.code()) == Bpf.RET).count())
+                .as("RET instructions are shared").isEqualTo(2);
         for (String s : HOT) {
             BpfInterpreter.Result r = BpfInterpreter.run(p, new SeccompData(X86.require(s), X86.auditArch));
             System.out.printf("  %-12s -> 0x%08x after %d instructions%n", s, r.ret(), r.executed());

@@ -45,7 +45,7 @@ class DifferentialTest {
 
     @Test
     void cordonAgreesWithLibseccomp() {
-        int ruleSets = Integer.getInteger("cordon.ruleSets", 3000);
+        int ruleSets = Integer.getInteger("cordon.ruleSets", 10000);
         int checked = 0, skipped = 0;
         long inputs = 0, multiMatch = 0, multiMatchDiffering = 0, libseccompBug = 0;
         Map<String, Integer> skipReasons = new TreeMap<>();
@@ -151,16 +151,15 @@ class DifferentialTest {
     }
 
     /**
-     * libseccomp 2.5.4 loops forever in seccomp_rule_add_array when two rules of one syscall share an
-     * identical range comparison (same argument, GT/GE/LT/LE, same datum) next to other comparisons
-     * (found by this test; e.g. {arg0 LE 5, arg3 GE 0} then {arg4 EQ 3, arg0 LE 5}). Such rule sets
-     * are not sent to it; the native call cannot be interrupted.
+     * libseccomp 2.5.4 can loop forever in seccomp_rule_add_array when two rules of one syscall share an
+     * identical comparison next to other comparisons (found by this test; e.g. {arg0 LE 5, arg3 GE 0}
+     * then {arg4 EQ 3, arg0 LE 5}, or a shared {arg0 NE -2}). Such rule sets are not sent to it (the
+     * native call cannot be interrupted); the test counts them as skipped. The check is conservative.
      */
     static boolean hangsLibseccomp(FilterSpec spec) {
         for (int i = 0; i < spec.rules().size(); i++) {
             Rule r = spec.rules().get(i);
             for (Condition c : r.conditions()) {
-                if (c.op() == Op.EQ || c.op() == Op.NE || c.op() == Op.MASKED_EQ) continue;
                 for (int j = 0; j < i; j++) {
                     Rule q = spec.rules().get(j);
                     if (q.syscall().equals(r.syscall()) && q.conditions().contains(c)) return true;
