@@ -90,6 +90,17 @@ class BpfCompilerTest {
         assertThat(run(p, "ioctl", 3, 0x110, 100)).isEqualTo(EPERM.ret());
     }
 
+    @Test
+    void twoComparisonsOfOneArgumentMakeARange() {
+        // libseccomp refuses this (-EINVAL); Cordon ANDs the comparisons
+        BpfProgram p = only(Condition.ge(0, 4), Condition.lt(0, 8));
+        assertThat(run(p, "ioctl", 3)).isEqualTo(EPERM.ret());
+        assertThat(run(p, "ioctl", 4)).isEqualTo(Action.ALLOW.ret());
+        assertThat(run(p, "ioctl", 7)).isEqualTo(Action.ALLOW.ret());
+        assertThat(run(p, "ioctl", 8)).isEqualTo(EPERM.ret());
+        assertThat(run(p, "ioctl", 0x1_0000_0005L)).isEqualTo(EPERM.ret());
+    }
+
     static BpfProgram only(Condition... conds) {
         return BpfCompiler.compile(FilterSpec.of(EPERM, List.of(new Rule("ioctl", Action.ALLOW, conds))), X86);
     }

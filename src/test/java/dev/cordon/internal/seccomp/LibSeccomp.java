@@ -21,6 +21,7 @@ import java.util.List;
  * with libseccomp and exports its BPF program (2.5 has no seccomp_export_bpf_mem, so it is exported into
  * a memfd and read back through /proc/self/fd).
  */
+@SuppressWarnings("restricted") // FFM is the point of this test helper
 final class LibSeccomp {
     static final Path LIB = Path.of("/usr/lib/x86_64-linux-gnu/libseccomp.so.2");
 
