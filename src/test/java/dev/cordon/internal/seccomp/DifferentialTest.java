@@ -20,7 +20,8 @@ import org.junit.jupiter.api.condition.EnabledIf;
  * except for the documented divergence of {@link FilterSpec}: a call matched by several rules of one
  * syscall with different actions (there Cordon must give the most restrictive action). Cordon's result
  * is also checked against the reference semantics {@link FilterSpec#evaluate} on every input.
- * Seed: {@code -Dcordon.seed=N}; rule sets: {@code -Dcordon.ruleSets=N}.
+ * Seed: {@code -Dcordon.seed=N}; rule sets: {@code -Dcordon.ruleSets=N}; {@code -Dcordon.debug=true} writes
+ * each rule set to target/last-spec.txt before libseccomp sees it (to find a rule set that hangs it).
  */
 @EnabledIf("available")
 class DifferentialTest {
