@@ -100,7 +100,12 @@ public final class BpfCompiler {
                 x32.jt = minusOne;
                 minusOne.jf = ret(spec.badArchAction());
             }
+            int before = code.size();
             Node search = search(segments, 0, segments.size());
+            if (code.size() == before && x32 == null) {
+                // one outcome for every number and nothing jumps to it: the load must not fall into the pool
+                add(search.code, search.k);
+            }
             if (x32 != null) {
                 x32.jf = search;
                 minusOne.jt = search;

@@ -181,6 +181,46 @@ class BpfCompilerTest {
     }
 
     @Test
+    void aarch64FilterWithoutRules() {
+        FilterSpec spec = new FilterSpec(Action.ALLOW, List.of(), Action.ALLOW, Action.KILL_PROCESS);
+        BpfProgram p = BpfCompiler.compile(spec, Arch.AARCH64);
+        assertThat(run(p, Arch.AARCH64, 63)).isEqualTo(Action.ALLOW.ret());
+        assertThat(BpfInterpreter.run(p, new SeccompData(63, X86.auditArch)).ret()).isEqualTo(Action.KILL_PROCESS.ret());
+    }
+
+    @Test
+    void randomFiltersMatchTheReferenceOnBothArches() {
+        Random rnd = new Random(11);
+        Action[] actions = {Action.KILL_PROCESS, Action.TRAP, EPERM, ENOSYS, Action.LOG, Action.ALLOW, Action.USER_NOTIF};
+        for (Arch arch : Arch.values()) {
+            List<String> names = arch.names();
+            for (int n = 0; n < 300; n++) {
+                List<Rule> rules = new ArrayList<>();
+                for (int i = rnd.nextInt(30); i > 0; i--) {
+                    List<Condition> cs = new ArrayList<>();
+                    for (int j = rnd.nextInt(4); j > 0; j--) {
+                        Op op = Op.values()[rnd.nextInt(7)];
+                        long v = rnd.nextBoolean() ? rnd.nextInt(8) : BOUNDARIES[rnd.nextInt(BOUNDARIES.length)];
+                        cs.add(op == Op.MASKED_EQ ? Condition.maskedEq(rnd.nextInt(6), rnd.nextLong(), v)
+                                : new Condition(rnd.nextInt(6), op, v, 0));
+                    }
+                    rules.add(new Rule(names.get(rnd.nextInt(names.size())), actions[rnd.nextInt(actions.length)], cs));
+                }
+                FilterSpec spec = new FilterSpec(actions[rnd.nextInt(actions.length)], rules,
+                        actions[rnd.nextInt(actions.length)], actions[rnd.nextInt(actions.length)]);
+                BpfProgram p = BpfCompiler.compile(spec, arch);
+                for (int k = 0; k < 300; k++) {
+                    int nr = k % 10 == 0 ? rnd.nextInt() : rnd.nextInt(arch.tableSize() + 3);
+                    long[] args = new long[6];
+                    for (int a = 0; a < 6; a++) args[a] = rnd.nextBoolean() ? rnd.nextInt(9) : BOUNDARIES[rnd.nextInt(BOUNDARIES.length)];
+                    assertThat(BpfInterpreter.run(p, new SeccompData(nr, arch.auditArch, 0, args)).ret())
+                            .as("%s nr=%d", arch, nr).isEqualTo(spec.evaluate(arch, nr, args).ret());
+                }
+            }
+        }
+    }
+
+    @Test
     void unknownSyscallNameSuggestsClosest() {
         FilterSpec spec = FilterSpec.of(EPERM, List.of(new Rule("opnat", Action.ALLOW)));
         assertThatThrownBy(() -> BpfCompiler.compile(spec, X86))
