@@ -100,7 +100,12 @@ public final class BpfCompiler {
                 x32.jt = minusOne;
                 minusOne.jf = ret(spec.badArchAction());
             }
+            int before = code.size();
             Node search = search(segments, 0, segments.size());
+            if (code.size() == before && x32 == null) {
+                // one outcome for every number and nothing jumps to it: the load must not fall into the pool
+                add(search.code, search.k);
+            }
             if (x32 != null) {
                 x32.jf = search;
                 minusOne.jt = search;
@@ -192,6 +197,10 @@ public final class BpfCompiler {
             int lo = Bpf.OFF_ARGS + 8 * c.arg(), hi = lo + 4;
             int vl = (int) c.value(), vh = (int) (c.value() >>> 32);
             int ml = (int) c.mask(), mh = (int) (c.mask() >>> 32);
+            if (c.op() == Op.MASKED_EQ) {
+                vl &= ml;
+                vh &= mh;
+            }
             add(Bpf.LD | Bpf.W | Bpf.ABS, hi);
             switch (c.op()) {
                 case EQ, NE, MASKED_EQ -> {

@@ -4,6 +4,9 @@ package dev.cordon.internal.seccomp;
  * The checks the kernel makes before accepting a seccomp filter (bpf_check_classic and
  * seccomp_check_filter), done in Java so a bad program is caught with a precise message at compile
  * time rather than as a bare EINVAL at load time.
+ * <p>Classic BPF only jumps forward, so once every jump target is inside the program and the last
+ * instruction is a RET, no path can fall off the end: those two checks are the whole flow analysis.
+ * Not checked (the kernel does): reading a scratch word that no path has stored.
  */
 public final class BpfVerifier {
     private BpfVerifier() {}

@@ -20,7 +20,7 @@ public record Condition(int arg, Op op, long value, long mask) {
     public static Condition gt(int arg, long value) { return new Condition(arg, Op.GT, value, 0); }
     public static Condition ge(int arg, long value) { return new Condition(arg, Op.GE, value, 0); }
 
-    /** {@code (args[arg] & mask) == value}. */
+    /** {@code (args[arg] & mask) == (value & mask)}, see {@link Op#MASKED_EQ}. */
     public static Condition maskedEq(int arg, long mask, long value) {
         return new Condition(arg, Op.MASKED_EQ, value, mask);
     }

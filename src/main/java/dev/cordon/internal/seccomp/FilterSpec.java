@@ -11,7 +11,7 @@ import java.util.List;
  *   <li>{@code unknownSyscallAction}: for numbers the table does not know (typically ERRNO(ENOSYS) so libc
  *       falls back to an older call, or the default action for a strict allow-list);</li>
  *   <li>{@code badArchAction}: for a foreign {@code seccomp_data.arch} and, on x86_64, for x32 numbers
- *       ({@code nr & 0x40000000}, except {@code nr == -1}, which tracers use to skip a call and which is
+ *       (unsigned {@code nr >= 0x40000000}, which also catches the invalid numbers above, except {@code nr == -1}, which tracers use to skip a call and which is
  *       treated as an unknown number, as libseccomp does).</li>
  * </ul>
  *
@@ -26,8 +26,15 @@ import java.util.List;
  * with different actions depends on its internal rule tree (an unconditional rule replaces all conditional
  * rules of the syscall; otherwise comparisons are nested by argument). Where only one rule matches, or all
  * matching rules agree, Cordon and libseccomp give the same result (checked by the differential test).
- * libseccomp also rejects a rule whose action equals the default action; Cordon accepts it (it matters
- * when it is more restrictive than another matching rule).
+ * <p>Rule sets libseccomp 2.5.4 refuses and Cordon accepts: a rule whose action equals the default
+ * action (libseccomp: -EACCES; for Cordon it matters when it is more restrictive than another matching
+ * rule), two comparisons of the same argument in one rule (-EINVAL; Cordon ANDs them, so
+ * {@code arg0 >= 4 && arg0 < 8} is a range), and rules that conflict with earlier ones (-EEXIST; Cordon
+ * applies the most-restrictive rule).
+ * <p>Other divergences found by the differential test are libseccomp 2.5.4 defects: with two rules of a
+ * syscall comparing the same argument, its program may compare a constant with a stale accumulator word
+ * and return an action no rule selects (see LibSeccompBugTest); and some rule sets make
+ * seccomp_rule_add loop forever. {@link Op#MASKED_EQ} follows libseccomp in masking the value.
  */
 public record FilterSpec(Action defaultAction, List<Rule> rules, Action unknownSyscallAction, Action badArchAction) {
 
@@ -48,7 +55,7 @@ public record FilterSpec(Action defaultAction, List<Rule> rules, Action unknownS
      * (ignoring the arch check). The compiled program must agree with this on every input.
      */
     public Action evaluate(Arch arch, int nr, long[] args) {
-        if (arch.x32Bit != 0 && (nr & arch.x32Bit) != 0 && nr != -1) return badArchAction;
+        if (arch.x32Bit != 0 && Integer.compareUnsigned(nr, arch.x32Bit) >= 0 && nr != -1) return badArchAction;
         String name = arch.name(nr);
         if (name == null) return unknownSyscallAction;
         Action best = null;

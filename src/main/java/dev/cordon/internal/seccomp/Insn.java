@@ -62,7 +62,7 @@ public record Insn(int code, int jt, int jf, int k) {
                 };
                 yield name == null ? unknown() : name + " " + x + ", " + (pc + 1 + jt) + ", " + (pc + 1 + jf);
             }
-            case Bpf.RET -> Bpf.src(c) == Bpf.RET_A || (c & 0x18) == Bpf.RET_A ? "ret a" : "ret #0x" + Integer.toHexString(k);
+            case Bpf.RET -> (c & 0x18) == Bpf.RET_A ? "ret a" : (c & 0x18) == Bpf.K ? "ret #0x" + Integer.toHexString(k) : unknown();
             case Bpf.MISC -> (c & 0xf8) == Bpf.TXA ? "txa" : (c & 0xf8) == Bpf.TAX ? "tax" : unknown();
             default -> unknown();
         };

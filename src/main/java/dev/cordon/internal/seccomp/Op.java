@@ -3,7 +3,10 @@ package dev.cordon.internal.seccomp;
 /** Comparison of a 64-bit syscall argument with a constant; all comparisons are unsigned. */
 public enum Op {
     EQ, NE, LT, LE, GT, GE,
-    /** {@code (arg & mask) == value}. */
+    /**
+     * {@code (arg & mask) == (value & mask)}: bits of {@code value} outside the mask are ignored, as
+     * libseccomp does (it masks the datum when the rule is added), rather than making the rule dead.
+     */
     MASKED_EQ;
 
     /** Reference semantics on full 64-bit values, used by tests and documentation alike. */
@@ -15,7 +18,7 @@ public enum Op {
             case LE -> Long.compareUnsigned(arg, value) <= 0;
             case GT -> Long.compareUnsigned(arg, value) > 0;
             case GE -> Long.compareUnsigned(arg, value) >= 0;
-            case MASKED_EQ -> (arg & mask) == value;
+            case MASKED_EQ -> (arg & mask) == (value & mask);
         };
     }
 }

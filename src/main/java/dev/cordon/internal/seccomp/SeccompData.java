@@ -19,6 +19,12 @@ public record SeccompData(int nr, int arch, long ip, long[] args) {
         return six;
     }
 
+    /** A copy: the record stays immutable. */
+    @Override
+    public long[] args() {
+        return args.clone();
+    }
+
     /** The 32-bit word at byte offset {@code off} (4-aligned, &lt; 64) of the struct, little endian. */
     public int word(int off) {
         return switch (off) {
