@@ -85,4 +85,69 @@ class ViolationTest {
                 + ",\"process\":\"probe\",\"syscall\":\"socket\",\"call\":\"socket\\(AF_INET, SOCK_DGRAM, 0\\)\","
                 + "\"reason\":\"network: no network access is allowed\",\"action\":\"EACCES\"}");
     }
+
+    /** Runs the probe through the CLI with a JSON log; returns the stderr lines and the log's lines. */
+    private static List<List<String>> cli(List<String> options, String... probeArgs) throws Exception {
+        Path log = TestKit.newDir("log").resolve("events.jsonl");
+        List<String> args = new ArrayList<>(List.of("run", "--exec", TestKit.probe().toString(), "--log", log.toString()));
+        args.addAll(options);
+        args.add("--");
+        args.add(TestKit.probe().toString());
+        args.addAll(List.of(probeArgs));
+        Ran r = CliTest.cordonRun(args);
+        return List.of(r.stderr().lines().filter(l -> l.startsWith("cordon: denied")).toList(),
+                Files.readAllLines(log), List.of(r.stdout()));
+    }
+
+    private static void assertEvent(List<List<String>> out, String syscall, String call, String reason, String action)
+            throws Exception {
+        assertThat(out.get(0)).hasSize(1);
+        String line = out.get(0).getFirst();
+        String pid = line.replaceAll(".* by pid (\\d+) .*", "$1");
+        assertThat(line).isEqualTo("cordon: denied " + call + " by pid " + pid + " (probe): " + reason);
+        assertThat(out.get(1)).hasSize(1);
+        java.util.Map<String, String> event = new java.util.LinkedHashMap<>();
+        try (var p = new com.fasterxml.jackson.core.JsonFactory().createParser(out.get(1).getFirst())) {
+            p.nextToken();
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                event.put(name, p.getText());
+            }
+        }
+        assertThat(event.keySet()).containsExactly("event", "time", "pid", "process", "syscall", "call", "reason", "action");
+        assertThat(event).containsEntry("event", "denied").containsEntry("pid", pid).containsEntry("process", "probe")
+                .containsEntry("syscall", syscall).containsEntry("call", call).containsEntry("reason", reason)
+                .containsEntry("action", action);
+        assertThat(java.time.Instant.parse(event.get("time"))).isBefore(java.time.Instant.now());
+    }
+
+    @Test
+    void deniedOpenIsExplainedAtAuditLevelAll() throws Exception {
+        Path dir = TestKit.newDir("secret");
+        Path secret = TestKit.file(dir, "secret.txt", "x");
+        var out = cli(List.of("--audit", "all"), "read", secret.toString());
+        assertThat(out.get(2).getFirst()).isEqualTo("EACCES\n");
+        assertEvent(out, "openat", "openat(AT_FDCWD, \"" + secret + "\", O_RDONLY)", "not in read rules", "EACCES");
+    }
+
+    @Test
+    void deniedConnectIsExplained() throws Exception {
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            int port = listener.getLocalPort();
+            int other = port == 65535 ? 65534 : port + 1;
+            var out = cli(List.of("--tcp-connect", Integer.toString(other)), "connect", Integer.toString(port));
+            assertThat(out.get(2).getFirst()).isEqualTo("EACCES\n");
+            assertEvent(out, "connect", "connect(3, {AF_INET, 127.0.0.1:" + port + "}, 16)",
+                    "network: TCP port " + port + " is not allowed for connect", "EACCES");
+        }
+    }
+
+    @Test
+    void deniedExecveIsExplained() throws Exception {
+        var out = cli(List.of(), "exec", "/usr/bin/true");
+        assertThat(out.get(2).getFirst()).isEqualTo("EACCES\n");
+        assertEvent(out, "execve", "execve(\"/usr/bin/true\")",
+                "executing /usr/bin/true: it is not under an execute rule (--exec)", "EACCES");
+    }
 }

@@ -73,7 +73,9 @@ final class RunCommand {
         single(null, "--meta", "FILE", "Write the run's figures and status to FILE in isolate's meta-file format.");
         single(null, "--log", "FILE", "Write every refused call to FILE as JSON lines, as it happens.");
         single(null, "--audit", "LEVEL", "What the supervisor reports: denied (default: every refused call, as a "
-                + "line on stderr) or none (the kernel alone enforces, at the lowest cost).");
+                + "line on stderr; file opens refused by Landlock are not observed), all (file opens are checked by "
+                + "the supervisor too, so every refusal is explained; slower) or none (the kernel alone enforces, at "
+                + "the lowest cost).");
         flag("-q", "--quiet", "Do not print the summary line on stderr.");
         flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
                 + "the report then list what was not enforced. Without it such a run is refused.");
@@ -245,7 +247,8 @@ final class RunCommand {
             b.audit(switch (audit) {
                 case "none" -> AuditLevel.NONE;
                 case "denied" -> AuditLevel.DENIED;
-                default -> throw new PolicyException("--audit " + audit + ": not an audit level; use denied or none");
+                case "all" -> AuditLevel.ALL;
+                default -> throw new PolicyException("--audit " + audit + ": not an audit level; use denied, all or none");
             });
         }
         Policy policy = b.build();

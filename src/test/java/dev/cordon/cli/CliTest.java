@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code cordon run} end to end, in its own JVM: exit codes, messages, help, report. */
-class CliTest {
+public class CliTest {
     private static final List<String> SYSTEM = List.of("--read", "/usr", "--read", "/etc", "--exec", "/usr",
             "--exec", "/lib64", "--env", "PATH=/usr/bin:/bin");
 

@@ -25,21 +25,28 @@ final class ExecDiagnosis {
     private static final int PT_INTERP = 3;
 
     static String explain(Path program, List<PathRule> rules) {
+        return refusal(program, rules).orElse(
+                "a file it needs to start is not under an execute rule, or the working directory is not readable");
+    }
+
+    /** Why executing an existing {@code program} is refused by the execute rules, or empty if it is not. */
+    static Optional<String> refusal(Path program, List<PathRule> rules) {
+        if (!Files.exists(program)) return Optional.empty();
         if (!executable(program, rules)) {
-            return "it is not under an execute rule (--exec)";
+            return Optional.of("it is not under an execute rule (--exec)");
         }
         Optional<Path> script = shebang(program);
         if (script.isPresent()) {
-            if (!executable(script.get(), rules)) {
-                return "its interpreter " + script.get() + " (from its #! line) is not under an execute rule";
+            if (Files.exists(script.get()) && !executable(script.get(), rules)) {
+                return Optional.of("its interpreter " + script.get() + " (from its #! line) is not under an execute rule");
             }
             program = script.get();
         }
         Optional<Path> interp = elfInterpreter(program);
-        if (interp.isPresent() && !executable(interp.get(), rules)) {
-            return "its ELF interpreter " + interp.get() + " is not under an execute rule";
+        if (interp.isPresent() && Files.exists(interp.get()) && !executable(interp.get(), rules)) {
+            return Optional.of("its ELF interpreter " + interp.get() + " is not under an execute rule");
         }
-        return "a file it needs to start is not under an execute rule, or the working directory is not readable";
+        return Optional.empty();
     }
 
     /** Whether Landlock's view (real paths) puts {@code file} beneath an execute rule. */

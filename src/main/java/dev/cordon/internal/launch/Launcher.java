@@ -7,6 +7,7 @@ import dev.cordon.Policy;
 import dev.cordon.PolicyException;
 import dev.cordon.SandboxException;
 import dev.cordon.internal.landlock.LandlockRuleset;
+import dev.cordon.internal.landlock.PathModel;
 import dev.cordon.Limits;
 import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
@@ -81,7 +82,8 @@ public final class Launcher {
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : policy.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
 
-        SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE);
+        SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
+                policy.audit() == AuditLevel.ALL);
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
@@ -98,7 +100,9 @@ public final class Launcher {
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
             try {
                 UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
-                SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, launch.onViolation(),
+                SandboxRun.Checks checks = new SandboxRun.Checks(policy.paths(),
+                        new PathModel(policy.paths(), LandlockRuleset.abi()), policy.tcpConnect(), policy.tcpBind());
+                SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced);
                 LaunchThread thread = new LaunchThread(policy, ruleset, filter, spawn);

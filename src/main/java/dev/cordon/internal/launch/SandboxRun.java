@@ -7,7 +7,10 @@ import dev.cordon.Termination;
 import dev.cordon.Verdict;
 import dev.cordon.Violation;
 import dev.cordon.internal.seccomp.SandboxFilter;
+import dev.cordon.PathRule;
+import dev.cordon.internal.landlock.PathModel;
 import dev.cordon.internal.supervise.CallDecoder;
+import dev.cordon.internal.supervise.TraceeFiles;
 import dev.cordon.internal.sys.ProcFs;
 import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
@@ -25,6 +28,7 @@ import dev.cordon.internal.sys.SyscallException;
 import dev.cordon.internal.syscalls.Arch;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +51,15 @@ public final class SandboxRun implements SandboxWatcher {
     private static final int NR_EXECVEAT = Arch.current().require("execveat");
     private static final int NR_SETSID = Arch.current().require("setsid");
     private static final int NR_MEMFD_CREATE = Arch.current().require("memfd_create");
+    private static final int NR_CONNECT = Arch.current().require("connect");
+    private static final int NR_BIND = Arch.current().require("bind");
+    private static final int NR_OPENAT = Arch.current().require("openat");
+    private static final int NR_OPENAT2 = Arch.current().require("openat2");
+    private static final int NR_OPEN = Arch.current().number("open").orElse(-2);
+    private static final int NR_CREAT = Arch.current().number("creat").orElse(-2);
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int O_ACCMODE = 3, O_CREAT = 0100, O_TRUNC = 01000, O_DIRECTORY = 0200000,
+            O_PATH = 010000000, O_TMPFILE = 020000000;
     private static final long FIRST_CHECK_NANOS = 2_000_000L;
     private static final long RECHECK_NANOS = 20_000_000L;
     private static final long POLL_NANOS = 10_000_000L;
@@ -57,6 +70,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     private final Limits limits;
     private final SandboxFilter filter;
+    private final Checks checks;
     private final Consumer<Violation> onViolation;
     private final List<Violation> violations = new ArrayList<>();
     private long violationCount;
@@ -81,11 +95,15 @@ public final class SandboxRun implements SandboxWatcher {
     private boolean finishing;
     private int rechecks;
 
-    SandboxRun(Limits limits, SandboxFilter filter, Consumer<Violation> onViolation, Rlimits rlimits,
+    /** What the supervisor checks itself to explain refusals the kernel would make: see {@link #decide}. */
+    record Checks(List<PathRule> paths, PathModel model, Set<Integer> tcpConnect, Set<Integer> tcpBind) {}
+
+    SandboxRun(Limits limits, SandboxFilter filter, Checks checks, Consumer<Violation> onViolation, Rlimits rlimits,
                UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
                List<String> notEnforced) {
         this.limits = limits;
         this.filter = filter;
+        this.checks = checks;
         this.onViolation = onViolation;
         this.rlimits = rlimits;
         this.limitsThread = limitsThread;
@@ -108,10 +126,15 @@ public final class SandboxRun implements SandboxWatcher {
                 held = true;
                 return hold(n);
             }
-            // Sound to continue: which files may be executed is enforced by Landlock in the kernel, and
-            // nothing was read from the program's memory.
+            // The supervisor refuses only what Landlock would refuse too, so as to say why; otherwise the
+            // kernel decides. Continuing is sound: the execute rules are enforced by Landlock.
+            Optional<Path> program = execTarget(n);
+            Optional<String> why = program.flatMap(p -> ExecDiagnosis.refusal(p, checks.paths()));
+            if (why.isPresent()) return refuse(n, Errno.EACCES, "executing " + program.get() + ": " + why.get());
             return Decision.CONTINUE;
         }
+        if (n.nr() == NR_CONNECT || n.nr() == NR_BIND) return checkPort(n, n.nr() == NR_CONNECT);
+        if (n.nr() == NR_OPENAT || n.nr() == NR_OPENAT2 || n.nr() == NR_OPEN || n.nr() == NR_CREAT) return checkOpen(n);
         if (n.nr() == NR_SETSID) {
             // A register-only call: continuing cannot be raced. The new session is the caller's pid.
             sessions.add(n.pid());
@@ -119,6 +142,73 @@ public final class SandboxRun implements SandboxWatcher {
         }
         if (n.nr() == NR_MEMFD_CREATE) return MemfdHandler.handle(n);
         return Decision.fail(Errno.ENOSYS);
+    }
+
+    private Decision refuse(Notification n, int errno, String reason) {
+        report(n, new SandboxFilter.Denial(errno, reason));
+        return Decision.fail(errno);
+    }
+
+    private static Optional<Path> execTarget(Notification n) {
+        long[] a = n.args();
+        if (n.nr() == NR_EXECVE) return TraceeFiles.resolve(n.pid(), TraceeFiles.AT_FDCWD, a[0]);
+        String path = TraceeFiles.string(n.pid(), a[1]);
+        if ((a[4] & AT_EMPTY_PATH) != 0 && (path == null || path.isEmpty())) {
+            try {
+                return Optional.of(Files.readSymbolicLink(Path.of("/proc", Integer.toString(n.pid()), "fd",
+                        Integer.toString((int) a[0]))));
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+        return TraceeFiles.resolve(n.pid(), (int) a[0], a[1]);
+    }
+
+    /** TCP connect and bind: refused here, with the reason, when Landlock would refuse the port anyway. */
+    private Decision checkPort(Notification n, boolean connect) {
+        byte[] addr = Sys.readBytes(n.pid(), n.args()[1], 4);
+        if (addr == null || n.args()[2] < 4) return Decision.CONTINUE;
+        int family = (addr[0] & 0xff) | (addr[1] & 0xff) << 8;
+        if (family != 2 && family != 10) return Decision.CONTINUE; // AF_INET, AF_INET6 only
+        int port = (addr[2] & 0xff) << 8 | (addr[3] & 0xff);
+        Set<Integer> allowed = connect ? checks.tcpConnect() : checks.tcpBind();
+        if (port == 0 && !connect) return Decision.CONTINUE; // an ephemeral port: Landlock decides
+        if (allowed.contains(port)) return Decision.CONTINUE;
+        return refuse(n, Errno.EACCES, "network: TCP port " + port + " is not allowed for " + (connect ? "connect" : "bind"));
+    }
+
+    /** File opens (audit level all): refused here, with the reason, when Landlock would refuse them anyway. */
+    private Decision checkOpen(Notification n) {
+        long[] a = n.args();
+        int dirfd;
+        long pathArg;
+        long flags;
+        if (n.nr() == NR_OPEN) {
+            dirfd = TraceeFiles.AT_FDCWD; pathArg = a[0]; flags = a[1];
+        } else if (n.nr() == NR_CREAT) {
+            dirfd = TraceeFiles.AT_FDCWD; pathArg = a[0]; flags = O_CREAT | O_TRUNC | 1;
+        } else if (n.nr() == NR_OPENAT) {
+            dirfd = (int) a[0]; pathArg = a[1]; flags = a[2];
+        } else {
+            byte[] how = Sys.readBytes(n.pid(), a[2], 8);
+            if (how == null) return Decision.CONTINUE;
+            dirfd = (int) a[0]; pathArg = a[1];
+            flags = java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+        if ((flags & (O_PATH | O_TMPFILE)) != 0) return Decision.CONTINUE;
+        Optional<Path> path = TraceeFiles.resolve(n.pid(), dirfd, pathArg);
+        if (path.isEmpty()) return Decision.CONTINUE;
+        boolean exists = Files.exists(path.get());
+        long needed = switch ((int) (flags & O_ACCMODE)) {
+            case 0 -> Files.isDirectory(path.get()) ? PathModel.READ_DIR : PathModel.READ_FILE;
+            case 1 -> PathModel.WRITE_FILE;
+            default -> PathModel.READ_FILE | PathModel.WRITE_FILE;
+        };
+        if ((flags & O_TRUNC) != 0 && exists) needed |= PathModel.TRUNCATE;
+        if ((flags & O_CREAT) != 0 && !exists) needed = PathModel.MAKE_REG;
+        Optional<String> why = checks.model().refusal(path.get(), needed);
+        if (why.isEmpty()) return Decision.CONTINUE;
+        return refuse(n, Errno.EACCES, why.get());
     }
 
     private void report(Notification n, SandboxFilter.Denial denial) {

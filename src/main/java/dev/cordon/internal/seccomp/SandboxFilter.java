@@ -91,6 +91,19 @@ public final class SandboxFilter {
      * {@code reportDenials} routes denied calls through the supervisor so that each is reported.
      */
     public static SandboxFilter build(boolean tcp, boolean reportDenials) {
+        return build(tcp, reportDenials, false);
+    }
+
+    /** Calls the supervisor checks to explain refusals by Landlock: TCP connect and bind. */
+    public static final List<String> NETWORK_CHECKED = List.of("connect", "bind");
+    /** Calls the supervisor checks at audit level all: every way of opening a file by path. */
+    public static final List<String> FILES_CHECKED = List.of("open", "openat", "openat2", "creat");
+
+    /**
+     * As {@link #build(boolean, boolean)}; {@code checkFiles} also hands file opens to the supervisor (audit
+     * level all), and with {@code reportDenials} TCP connect and bind go to it too.
+     */
+    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles) {
         Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
         Map<Rule, String> reasons = new IdentityHashMap<>();
@@ -104,6 +117,12 @@ public final class SandboxFilter {
             if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.errno(ENOSYS)));
         }
         for (String name : NOTIFIED) rules.add(new Rule(name, Action.USER_NOTIF));
+        if (tcp && reportDenials) for (String name : NETWORK_CHECKED) rules.add(new Rule(name, Action.USER_NOTIF));
+        if (checkFiles) {
+            for (String name : FILES_CHECKED) {
+                if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.USER_NOTIF));
+            }
+        }
 
         for (long flag : NAMESPACE_FLAGS) {
             deny(rules, reasons, "namespaces cannot be created or joined",

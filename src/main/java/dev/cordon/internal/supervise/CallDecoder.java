@@ -35,6 +35,10 @@ public final class CallDecoder {
     private static final String[][] MFD_FLAGS = {{"0x1", "MFD_CLOEXEC"}, {"0x2", "MFD_ALLOW_SEALING"},
             {"0x4", "MFD_HUGETLB"}, {"0x8", "MFD_NOEXEC_SEAL"}, {"0x10", "MFD_EXEC"}};
     private static final Map<Long, String> IOCTLS = Map.of(0x5412L, "TIOCSTI", 0x541CL, "TIOCLINUX");
+    private static final String[][] OPEN_FLAGS = {{"0100", "O_CREAT"}, {"0200", "O_EXCL"}, {"0400", "O_NOCTTY"},
+            {"01000", "O_TRUNC"}, {"02000", "O_APPEND"}, {"04000", "O_NONBLOCK"}, {"010000", "O_DSYNC"},
+            {"040000", "O_DIRECT"}, {"0200000", "O_DIRECTORY"}, {"0400000", "O_NOFOLLOW"}, {"01000000", "O_NOATIME"},
+            {"02000000", "O_CLOEXEC"}, {"010000000", "O_PATH"}, {"020000000", "O_TMPFILE"}, {"04010000", "O_SYNC"}};
 
     public static String decode(Arch arch, Notification n) {
         String name = arch.name(n.nr());
@@ -82,11 +86,91 @@ public final class CallDecoder {
                 args.add(Long.toString((int) a[1]));
             }
             case "mount", "chroot", "pivot_root", "swapon", "swapoff", "acct", "umount2" -> args.add(quoted(n.pid(), a[0]));
+            case "execve" -> args.add(quoted(n.pid(), a[0]));
+            case "execveat" -> {
+                args.add(dirfd(a[0]));
+                args.add(quoted(n.pid(), a[1]));
+            }
+            case "open" -> {
+                args.add(quoted(n.pid(), a[0]));
+                args.add(openFlags(a[1]));
+                if ((a[1] & 0100) != 0) args.add(octal(a[2]));
+            }
+            case "creat" -> {
+                args.add(quoted(n.pid(), a[0]));
+                args.add(octal(a[1]));
+            }
+            case "openat", "openat2" -> {
+                args.add(dirfd(a[0]));
+                args.add(quoted(n.pid(), a[1]));
+                if (name.equals("openat")) {
+                    args.add(openFlags(a[2]));
+                    if ((a[2] & 0100) != 0) args.add(octal(a[3]));
+                } else {
+                    byte[] how = Sys.readBytes(n.pid(), a[2], 16);
+                    if (how == null) {
+                        args.add(hex(a[2]));
+                    } else {
+                        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                        args.add("{flags=" + openFlags(b.getLong(0)) + ", mode=" + octal(b.getLong(8)) + "}");
+                    }
+                }
+            }
+            case "connect", "bind" -> {
+                args.add(Long.toString((int) a[0]));
+                args.add(sockaddr(n.pid(), a[1], a[2]));
+                args.add(Long.toString((int) a[2]));
+            }
             default -> {
                 for (int i = 0; i < 3; i++) args.add(hex(a[i]));
             }
         }
         return name + "(" + String.join(", ", args) + ")";
+    }
+
+    static String openFlags(long flags) {
+        String mode = switch ((int) (flags & 3)) {
+            case 0 -> "O_RDONLY";
+            case 1 -> "O_WRONLY";
+            case 2 -> "O_RDWR";
+            default -> "O_ACCMODE";
+        };
+        long rest = flags & ~3L;
+        return rest == 0 ? mode : mode + "|" + flags(rest, OPEN_FLAGS);
+    }
+
+    static String octal(long mode) {
+        return String.format("0%03o", mode & 07777);
+    }
+
+    static String dirfd(long fd) {
+        return (int) fd == -100 ? "AT_FDCWD" : Long.toString((int) fd);
+    }
+
+    /** {@code {AF_INET, 127.0.0.1:8080}}, {@code {AF_INET6, [::1]:80}}, {@code {AF_UNIX, "/path"}}. */
+    static String sockaddr(int pid, long address, long length) {
+        byte[] b = Sys.readBytes(pid, address, (int) Math.min(Math.max(length, 0), 110));
+        if (b == null || b.length < 2) return hex(address);
+        int family = (b[0] & 0xff) | (b[1] & 0xff) << 8;
+        int port = b.length >= 4 ? (b[2] & 0xff) << 8 | (b[3] & 0xff) : 0;
+        try {
+            if (family == 2 && b.length >= 8) {
+                return "{AF_INET, " + java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 4, 8)).getHostAddress()
+                        + ":" + port + "}";
+            }
+            if (family == 10 && b.length >= 24) {
+                return "{AF_INET6, [" + java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 8, 24)).getHostAddress()
+                        + "]:" + port + "}";
+            }
+        } catch (java.net.UnknownHostException e) {
+            return hex(address);
+        }
+        if (family == 1) {
+            int end = 2;
+            while (end < b.length && b[end] != 0) end++;
+            return "{AF_UNIX, \"" + new String(b, 2, end - 2, java.nio.charset.StandardCharsets.UTF_8) + "\"}";
+        }
+        return "{" + FAMILIES.getOrDefault(family, Integer.toString(family)) + ", ...}";
     }
 
     private static String sockType(long type) {
@@ -101,7 +185,7 @@ public final class CallDecoder {
         List<String> names = new ArrayList<>();
         long rest = value;
         for (String[] f : table) {
-            long bit = Long.decode(f[0]);
+            long bit = f[0].startsWith("0") && !f[0].startsWith("0x") ? Long.parseLong(f[0], 8) : Long.decode(f[0]);
             if ((value & bit) == bit && bit != 0) {
                 names.add(f[1]);
                 rest &= ~bit;

@@ -323,6 +323,19 @@ public final class Sys {
         }
     }
 
+    /** Reads {@code length} bytes of another process's memory; null if unreadable or short. */
+    public static byte[] readBytes(int pid, long address, int length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, length));
+            try {
+                if (processVmRead(pid, address, buf, length) != length) return null;
+            } catch (SyscallException e) {
+                return null;
+            }
+            return buf.asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
+
     /** Reads tracee memory with process_vm_readv; returns the number of bytes read. */
     public static long processVmRead(int pid, long remoteAddress, MemorySegment local, long length) {
         try (Arena arena = Arena.ofConfined()) {
