@@ -23,10 +23,12 @@ import java.util.TreeSet;
  * @param bestEffort      run even if the kernel cannot enforce part of the policy, and report what was not
  *                        enforced; without it such a run is refused
  * @param audit           what the supervisor reports
+ * @param namespaces      run the program in its own pid, IPC, UTS and (without network) network namespaces;
+ *                        needs root. The program is pid 1 of its namespace, which dies with it.
  */
 public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
                      Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
-                     boolean bestEffort, AuditLevel audit) {
+                     boolean bestEffort, AuditLevel audit, boolean namespaces) {
 
     /** The user "nobody", which owns nothing. */
     public static final int NOBODY = 65534;
@@ -79,6 +81,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         private Limits limits = Limits.NONE;
         private boolean bestEffort;
         private AuditLevel audit = AuditLevel.DENIED;
+        private boolean namespaces;
 
         public Builder allow(Path path, Access access) {
             paths.add(new PathRule(path, access));
@@ -141,9 +144,14 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
             return this;
         }
 
+        public Builder namespaces(boolean namespaces) {
+            this.namespaces = namespaces;
+            return this;
+        }
+
         public Policy build() {
             return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort,
-                    audit);
+                    audit, namespaces);
         }
     }
 }

@@ -77,6 +77,8 @@ final class RunCommand {
                 + "the supervisor too, so every refusal is explained; slower) or none (the kernel alone enforces, at "
                 + "the lowest cost).");
         flag("-q", "--quiet", "Do not print the summary line on stderr.");
+        flag(null, "--namespaces", "As root: run the program in its own pid (it is pid 1, and everything it starts "
+                + "dies with it), IPC, UTS and, without network, empty network namespaces.");
         flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
                 + "the report then list what was not enforced. Without it such a run is refused.");
         spec.addPositional(PositionalParamSpec.builder().paramLabel("PROGRAM [ARG...]").arity("1..*")
@@ -242,6 +244,7 @@ final class RunCommand {
         if (stack != null) limits = limits.withStack(Units.size("--stack", stack));
         b.limits(limits);
         b.bestEffort(r.matchedOptionValue("--best-effort", false));
+        b.namespaces(r.matchedOptionValue("--namespaces", false));
         String audit = r.matchedOptionValue("--audit", null);
         if (audit != null) {
             b.audit(switch (audit) {

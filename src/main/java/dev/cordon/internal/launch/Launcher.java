@@ -72,23 +72,25 @@ public final class Launcher {
         if (!Files.isDirectory(cwd)) throw new PolicyException("working directory " + cwd + " does not exist");
         Path program = ProgramResolver.resolve(launch.command().getFirst(), policy.environment().get("PATH"), cwd);
 
+        List<String> layers = new ArrayList<>();
         boolean userNotif = SeccompNative.actionAvailable(0x7fc00000);
         if (!userNotif) {
             throw new SandboxException("the kernel has no seccomp user notification (Linux 5.0+): the program "
                     + "cannot be held before its first instruction nor supervised");
         }
 
-        List<String> layers = new ArrayList<>();
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : policy.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
 
+        int namespaces = namespaceFlags(policy, layers);
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
-                policy.audit() == AuditLevel.ALL);
+                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0);
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
                      cwd.toString())) {
+            if (namespaces != 0) layers.add(namespaceLayer(namespaces));
             if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
             layers.add("no_new_privs");
             if (ruleset.active()) layers.add("landlock abi " + ruleset.abiVersion());
@@ -105,7 +107,7 @@ public final class Launcher {
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced);
-                LaunchThread thread = new LaunchThread(policy, ruleset, filter, spawn);
+                LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn);
                 thread.runAndWait(run);
                 if (thread.failure != null) throw launchFailure(thread, program, run, policy);
                 int pidfd = Sys.pidfdOpen(thread.pid);
@@ -151,6 +153,38 @@ public final class Launcher {
         return null;
     }
 
+    /**
+     * The namespaces a launch thread creates: pid (the program is pid 1 and the whole namespace dies with it),
+     * IPC (no host SysV objects, so SysV IPC may be allowed), UTS (its own host name), and an empty network
+     * namespace when no network is allowed. With TCP ports allowed the host's network stays, guarded by
+     * Landlock and the filter. Root only: an ordinary user's JVM cannot create them (CLONE_NEWUSER is refused
+     * to a multi-threaded process).
+     */
+    private static int namespaceFlags(Policy policy, List<String> layers) {
+        if (!policy.namespaces()) return 0;
+        if (!ROOT) {
+            if (!policy.bestEffort()) {
+                throw new SandboxException("namespaces need root: an ordinary user's JVM cannot create them; run "
+                        + "without --namespaces, or pass --best-effort to run without them");
+            }
+            return 0;
+        }
+        int flags = Sys.CLONE_NEWPID | Sys.CLONE_NEWIPC | Sys.CLONE_NEWUTS;
+        if (!policy.network()) flags |= Sys.CLONE_NEWNET;
+        return flags;
+    }
+
+    private static String namespaceLayer(int flags) {
+        List<String> names = new ArrayList<>();
+        if ((flags & Sys.CLONE_NEWPID) != 0) names.add("pid (the program is pid 1)");
+        if ((flags & Sys.CLONE_NEWNET) != 0) names.add("network (empty)");
+        if ((flags & Sys.CLONE_NEWIPC) != 0) names.add("ipc");
+        if ((flags & Sys.CLONE_NEWUTS) != 0) names.add("uts (host name " + HOSTNAME + ")");
+        return "namespaces: " + String.join(", ", names);
+    }
+
+    static final String HOSTNAME = "cordon";
+
     private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run, Policy policy) {
         SyscallException e = thread.failure;
         if (run.holdFailure() != null) {
@@ -174,6 +208,7 @@ public final class Launcher {
     /** The short-lived thread that restricts itself and spawns. Never a virtual thread: restrictions are per OS thread. */
     private static final class LaunchThread implements Runnable {
         private final Policy policy;
+        private final int namespaces;
         private final LandlockRuleset ruleset;
         private final byte[] filter;
         private final Spawn.Prepared spawn;
@@ -183,8 +218,9 @@ public final class Launcher {
         volatile String stage = "starting";
         volatile SyscallException failure;
 
-        LaunchThread(Policy policy, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn) {
+        LaunchThread(Policy policy, int namespaces, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn) {
             this.policy = policy;
+            this.namespaces = namespaces;
             this.ruleset = ruleset;
             this.filter = filter;
             this.spawn = spawn;
@@ -224,6 +260,11 @@ public final class Launcher {
         @Override
         public void run() {
             try {
+                if (namespaces != 0) {
+                    stage = "creating namespaces";
+                    Sys.unshare(namespaces);
+                    if ((namespaces & Sys.CLONE_NEWUTS) != 0) Sys.sethostname(HOSTNAME);
+                }
                 if (ROOT) {
                     stage = "dropping privileges";
                     Credentials.dropToUser(policy.uid(), policy.gid(), LAST_CAP);

@@ -91,7 +91,7 @@ public final class SandboxFilter {
      * {@code reportDenials} routes denied calls through the supervisor so that each is reported.
      */
     public static SandboxFilter build(boolean tcp, boolean reportDenials) {
-        return build(tcp, reportDenials, false);
+        return build(tcp, reportDenials, false, false);
     }
 
     /** Calls the supervisor checks to explain refusals by Landlock: TCP connect and bind. */
@@ -101,13 +101,16 @@ public final class SandboxFilter {
 
     /**
      * As {@link #build(boolean, boolean)}; {@code checkFiles} also hands file opens to the supervisor (audit
-     * level all), and with {@code reportDenials} TCP connect and bind go to it too.
+     * level all), and with {@code reportDenials} TCP connect and bind go to it too. {@code ipcNamespace}:
+     * the program has its own IPC namespace, so SysV IPC and message queues are allowed.
      */
-    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles) {
+    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace) {
         Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
         Map<Rule, String> reasons = new IdentityHashMap<>();
         for (Group g : DENIED) {
+            // In its own IPC namespace the program sees no host SysV objects and no other sandbox's.
+            if (ipcNamespace && g.reason().startsWith("SysV IPC")) continue;
             for (String name : g.syscalls()) {
                 // Tables differ between architectures (aarch64 has no iopl, modify_ldt, ...).
                 if (arch.number(name).isPresent()) deny(rules, reasons, g.reason(), new Rule(name, Action.errno(EPERM)));

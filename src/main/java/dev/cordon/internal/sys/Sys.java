@@ -169,8 +169,21 @@ public final class Sys {
         }
     }
 
+    public static final int CLONE_NEWNS = 0x00020000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
+            CLONE_NEWIPC = 0x08000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
+
+    /** Moves the calling thread into new namespaces (the pid namespace applies to the children it creates). */
     public static void unshare(int flags) {
         call("unshare", NR_UNSHARE, flags, 0, 0);
+    }
+
+    static final int NR_SETHOSTNAME = ARCH.require("sethostname");
+
+    public static void sethostname(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocateFrom(name);
+            call("sethostname", NR_SETHOSTNAME, s.address(), name.length(), 0);
+        }
     }
 
     public static final int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
