@@ -104,7 +104,16 @@ public final class SandboxFilter {
      * level all), and with {@code reportDenials} TCP connect and bind go to it too. {@code ipcNamespace}:
      * the program has its own IPC namespace, so SysV IPC and message queues are allowed.
      */
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, SandboxFilter> CACHE =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace) {
+        // The filter depends on these four switches only: build and compile each combination once per JVM.
+        int key = (tcp ? 1 : 0) | (reportDenials ? 2 : 0) | (checkFiles ? 4 : 0) | (ipcNamespace ? 8 : 0);
+        return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace));
+    }
+
+    private static SandboxFilter create(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace) {
         Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
         Map<Rule, String> reasons = new IdentityHashMap<>();
@@ -190,9 +199,13 @@ public final class SandboxFilter {
         return kernel;
     }
 
-    /** The compiled filter in {@code struct sock_filter} form, ready for seccomp(2). */
+    private volatile byte[] compiled;
+
+    /** The compiled filter in {@code struct sock_filter} form, ready for seccomp(2). Compiled once. */
     public byte[] compile() {
-        return BpfCompiler.compile(kernel, arch).toBytes();
+        byte[] c = compiled;
+        if (c == null) compiled = c = BpfCompiler.compile(kernel, arch).toBytes();
+        return c;
     }
 
     /** The denying rule a call matches, if any (the most restrictive, as in the kernel program). */

@@ -197,12 +197,19 @@ final class CgroupFs {
     }
 
     /** True for a plain directory tree (tests' fake cgroupfs), where control files must be deleted by hand. */
+    /** Per parent directory: Files.getFileStore parses the mount table, far too slow to ask on every rmdir. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Boolean> REAL_TREES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private static boolean isRealDirectoryTree(Path dir) {
-        try {
-            return !Files.getFileStore(dir).type().startsWith("cgroup");
-        } catch (IOException e) {
-            return false;
-        }
+        Path key = dir.getParent() == null ? dir : dir.getParent();
+        return REAL_TREES.computeIfAbsent(key, k -> {
+            try {
+                return !Files.getFileStore(dir).type().startsWith("cgroup");
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     private static void deleteFakeFiles(Path dir) throws IOException {

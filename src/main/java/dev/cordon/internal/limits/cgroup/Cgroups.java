@@ -253,11 +253,23 @@ public final class Cgroups {
      * stop a container manager from removing that cgroup. Fails harmlessly (EBUSY) while runs remain.
      */
     static void removeParentIfUnused(Path parent) {
-        try {
-            Files.delete(parent);
-        } catch (IOException ignored) {
-            // still in use by another run (of this or another JVM), or already gone
-        }
+        // Removing and re-making the parent around every run costs more than the run's own cgroup: while this
+        // JVM lives the parent stays, and it goes when the JVM exits (or at the next start's stale clean-up).
+        PARENTS_TO_REMOVE.add(parent);
+    }
+
+    private static final java.util.Set<Path> PARENTS_TO_REMOVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path parent : PARENTS_TO_REMOVE) {
+                try {
+                    Files.delete(parent);
+                } catch (IOException ignored) {
+                    // still in use by another run (of this or another JVM), or already gone
+                }
+            }
+        }, "cordon-cgroup-parents"));
     }
 
     /**
