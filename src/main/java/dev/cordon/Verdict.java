@@ -15,8 +15,10 @@ public enum Verdict {
     /** Tried to have more processes than the process limit allows. */
     PROCESS_LIMIT,
     /**
-     * Killed for breaking the policy (for example a foreign-architecture system call), or failed after the
-     * policy refused one of its calls (see {@link RunResult#violations()}).
+     * Killed by the sandbox for breaking the policy (a foreign-architecture system call, a call the syscall
+     * policy kills for). Calls that were refused with an errno do not decide the verdict: libraries probe
+     * routinely (glibc tries nscd's unix socket on every user lookup); they are listed in
+     * {@link RunResult#violations()}.
      */
     POLICY_VIOLATION,
     /** The sandbox could not be set up. */

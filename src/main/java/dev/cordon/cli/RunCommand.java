@@ -149,8 +149,10 @@ final class RunCommand {
             err.println("cordon: --log " + logFile + ": cannot write: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
+        // On stderr each distinct refused call once (libraries retry the same probe); the log gets every event.
+        java.util.Set<String> printed = java.util.concurrent.ConcurrentHashMap.newKeySet();
         builder.onViolation(v -> {
-            if (!quiet) err.println("cordon: " + v.describe());
+            if (!quiet && printed.add(v.process() + " " + v.call())) err.println("cordon: " + v.describe());
             if (log != null) log.write(v);
         });
         try (SandboxProcess process = builder.start(); ViolationLog closing = log) {

@@ -432,8 +432,7 @@ public final class SandboxRun implements SandboxWatcher {
             case PROCESSES -> Verdict.PROCESS_LIMIT;
             case OUTPUT, FILE_SIZE -> Verdict.OUTPUT_LIMIT;
         } : termination.equals(new Termination.Signaled(SIGSYS)) ? Verdict.POLICY_VIOLATION
-                : termination.equals(new Termination.Exited(0)) ? Verdict.OK
-                : seenCount > 0 ? Verdict.POLICY_VIOLATION : Verdict.RUNTIME_ERROR;
+                : termination.equals(new Termination.Exited(0)) ? Verdict.OK : Verdict.RUNTIME_ERROR;
         List<String> missing = notEnforced;
         if (!allGone) {
             missing = new ArrayList<>(notEnforced);
