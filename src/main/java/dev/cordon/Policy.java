@@ -44,6 +44,15 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
             if (port < 1 || port > 65535) throw new PolicyException("TCP port " + port + " is not in 1..65535");
         }
         if (uid <= 0 || gid <= 0) throw new PolicyException("the sandboxed program may not run as root (uid/gid 0)");
+        for (PathRule d : paths) {
+            if (d.access() != Access.DENY) continue;
+            for (PathRule a : paths) {
+                if (a.access() != Access.DENY && a.path().equals(d.path())) {
+                    throw new PolicyException("contradictory rules: " + d.path() + " is both allowed ("
+                            + a.access().name().toLowerCase(java.util.Locale.ROOT) + ") and denied");
+                }
+            }
+        }
         if (workingDirectory != null && !workingDirectory.isAbsolute()) {
             throw new PolicyException("working directory " + workingDirectory + " is not an absolute path");
         }
@@ -100,6 +109,12 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
 
         public Builder execute(String... paths) {
             for (String p : paths) allow(Path.of(p), Access.EXECUTE);
+            return this;
+        }
+
+        /** Nothing beneath these paths, inside trees other rules allow. */
+        public Builder deny(String... paths) {
+            for (String p : paths) allow(Path.of(p), Access.DENY);
             return this;
         }
 

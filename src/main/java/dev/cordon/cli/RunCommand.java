@@ -47,6 +47,8 @@ final class RunCommand {
         list("-w", "--write", "PATH", "Allow reading and writing PATH: create, write, truncate, remove, rename, link.");
         list("-x", "--exec", "PATH", "Allow reading and executing PATH. A dynamically linked program also needs its "
                 + "ELF interpreter and libraries (e.g. --exec /usr/lib --exec /lib64).");
+        list(null, "--deny", "PATH", "Deny PATH inside a tree another rule allows, e.g. --read /home/u --deny "
+                + "/home/u/.ssh. Enforced by Landlock: the directories on the way to PATH can then no longer be listed.");
         list(null, "--tcp-connect", "PORT", "Allow TCP connections to PORT (on any address). Without this and "
                 + "--tcp-bind there is no network at all.");
         list(null, "--tcp-bind", "PORT", "Allow binding TCP sockets to PORT.");
@@ -203,6 +205,7 @@ final class RunCommand {
         for (String p : r.matchedOptionValue("--read", List.<String>of())) b.read(absolute("--read", p));
         for (String p : r.matchedOptionValue("--write", List.<String>of())) b.write(absolute("--write", p));
         for (String p : r.matchedOptionValue("--exec", List.<String>of())) b.execute(absolute("--exec", p));
+        for (String p : r.matchedOptionValue("--deny", List.<String>of())) b.deny(absolute("--deny", p));
         for (String p : r.matchedOptionValue("--tcp-connect", List.<String>of())) b.tcpConnect(port("--tcp-connect", p));
         for (String p : r.matchedOptionValue("--tcp-bind", List.<String>of())) b.tcpBind(port("--tcp-bind", p));
         for (String e : r.matchedOptionValue("--env", List.<String>of())) {
@@ -270,6 +273,7 @@ final class RunCommand {
             case READ -> "--read";
             case WRITE -> "--write";
             case EXECUTE -> "--exec";
+            case DENY -> "--deny";
         };
     }
 

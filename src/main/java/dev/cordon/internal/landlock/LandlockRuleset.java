@@ -55,6 +55,7 @@ public final class LandlockRuleset implements AutoCloseable {
     static long rightsFor(Access access) {
         long read = READ_FILE | READ_DIR;
         return switch (access) {
+            case DENY -> 0;
             case READ -> read;
             case EXECUTE -> read | EXECUTE;
             case WRITE -> read | WRITE_FILE | TRUNCATE | IOCTL_DEV | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG
@@ -111,7 +112,7 @@ public final class LandlockRuleset implements AutoCloseable {
         long scoped = version >= 6 ? SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL : 0;
         int fd = LandlockNative.createRuleset(handledFs, handledNet, scoped, version);
         try {
-            for (PathRule rule : rules) addPath(fd, rule, handledFs);
+            for (RuleExpansion.Grant g : RuleExpansion.expand(rules)) addPath(fd, new PathRule(g.path(), g.access()), handledFs);
             for (PathRule rule : STANDARD_DEVICES) {
                 if (java.nio.file.Files.exists(rule.path())) addPath(fd, rule, handledFs & ~IOCTL_DEV);
             }

@@ -57,6 +57,7 @@ final class ExecDiagnosis {
         } catch (IOException e) {
             return false;
         }
+        if (dev.cordon.internal.landlock.RuleExpansion.denied(real, rules)) return false;
         for (PathRule rule : rules) {
             if (rule.access() != Access.EXECUTE) continue;
             try {
