@@ -4,6 +4,7 @@ import dev.cordon.testkit.TestKit;
 import dev.cordon.testkit.TestKit.Ran;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,8 +37,8 @@ class NamespaceTest {
             TestKit.nativeRun(List.of("ipcrm", "-m", id), false);
         }
         Ran r = TestKit.run(ns().build(), List.of("true"));
-        assertThat(r.result().layers()).contains("namespaces: pid (the program is pid 1), network (empty), ipc, "
-                + "uts (host name cordon)");
+        assertThat(r.result().layers()).contains("namespaces: mount (only the policy's paths), pid (the program is "
+                + "pid 1), network (empty), ipc, uts (host name cordon)");
     }
 
     @Test
@@ -58,5 +59,53 @@ class NamespaceTest {
             assertThat(TestKit.probe(Policy.builder().namespaces(true), "syscall", shmget, "0", "4096", "0x380").status())
                     .isEqualTo("OK");
         }
+    }
+
+    @Test
+    void pathsOutsideThePolicyDoNotExist() {
+        if (!TestKit.ROOT) return; // without a mount namespace they exist, and Landlock refuses them (EACCES)
+        Path allowed = TestKit.newDir("visible");
+        TestKit.file(allowed, "a.txt", "visible\n");
+        Ran r = TestKit.run(ns().read(allowed.toString()).build(), List.of("sh", "-c",
+                "stat /root; ls /home; readlink /etc/alternatives/awk; cat " + allowed.resolve("a.txt") + "; ls /"));
+        assertThat(r.stderr()).contains("stat: cannot statx '/root': No such file or directory")
+                .contains("ls: cannot access '/home': No such file or directory")
+                .doesNotContain("Permission denied");
+        assertThat(r.stdout()).contains("visible");
+        // The root holds only the policy's trees, the devices, /proc and the root's own symbolic links.
+        assertThat(r.stdout().lines().filter(l -> !l.equals("visible")).toList())
+                .doesNotContain("root", "home", "var", "boot", "opt", "srv");
+    }
+
+    @Test
+    void procShowsOnlyTheSandboxAndSysctlsAreReadOnly() {
+        if (!TestKit.ROOT) return;
+        Ran r = TestKit.run(ns().read("/sys").build(), List.of("sh", "-c",
+                "ps -eo pid,comm --no-headers; ls /sys/class/net; echo x > /proc/sys/kernel/domainname"));
+        List<String> ps = r.stdout().lines().map(String::trim).filter(l -> l.matches("\\d+ .*")).toList();
+        assertThat(ps).first().isEqualTo("1 sh");
+        assertThat(ps).allMatch(l -> l.endsWith(" sh") || l.endsWith(" ps"));
+        assertThat(r.stdout()).contains("\nlo\n").doesNotContain("eth0");
+        assertThat(r.stderr()).contains("Read-only file system");
+        assertThat(r.result().layers()).anyMatch(l -> l.startsWith("namespaces: mount (only the policy's paths), pid"));
+    }
+
+    @Test
+    void corePolicyHoldsWithTheNamespaceLayerOn() {
+        if (!TestKit.ROOT) return;
+        Path readable = TestKit.newDir("readable");
+        Path writable = TestKit.newDir("writable");
+        TestKit.file(readable, "data.txt", "public data\n");
+        Policy.Builder p = Policy.builder().namespaces(true).read(readable.toString()).write(writable.toString());
+        assertThat(TestKit.probe(p, "read", readable.resolve("data.txt").toString()).data()).isEqualTo("public data");
+        assertThat(TestKit.probe(p, "create", writable.resolve("new").toString()).status()).isEqualTo("OK");
+        assertThat(TestKit.probe(p, "create", readable.resolve("new").toString()).status()).isEqualTo("EROFS");
+        assertThat(TestKit.probe(p, "read", "/etc/passwd").status()).isEqualTo("ENOENT");
+        assertThat(TestKit.probe(p, "exec", "/usr/bin/true").status()).isEqualTo("ENOENT");
+        assertThat(TestKit.probe(p, "socket", "inet", "stream").status()).isEqualTo("EACCES");
+        assertThat(TestKit.probe(Policy.builder().namespaces(true).read("/proc"), "memfdexec").status()).isEqualTo("EACCES");
+        assertThat(TestKit.probe(p, "syscall", Integer.toString(dev.cordon.internal.syscalls.Arch.current()
+                .require("unshare")), "0x10000000").status()).isEqualTo("EPERM");
+        assertThat(TestKit.probe(p.tcpConnect(1), "socket", "inet", "dgram").status()).isEqualTo("EACCES");
     }
 }

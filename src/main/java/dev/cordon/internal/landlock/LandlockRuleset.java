@@ -150,6 +150,14 @@ public final class LandlockRuleset implements AutoCloseable {
         }
     }
 
+    /**
+     * Allows reading beneath a mount point created after the ruleset (the launch thread's fresh /proc and /sys):
+     * Landlock checks a mount point's rules when it walks up out of what is mounted there.
+     */
+    public void allowReadBeneath(String mountPoint) {
+        if (fd >= 0) addPath(fd, new PathRule(java.nio.file.Path.of(mountPoint), Access.READ), fsRights(abiVersion));
+    }
+
     /** Applies the ruleset to the calling thread; what it spawns inherits it. Needs no_new_privs. */
     public void restrictSelf() {
         if (fd >= 0) LandlockNative.restrictSelf(fd);

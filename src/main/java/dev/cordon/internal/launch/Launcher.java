@@ -8,6 +8,8 @@ import dev.cordon.PolicyException;
 import dev.cordon.SandboxException;
 import dev.cordon.internal.landlock.LandlockRuleset;
 import dev.cordon.internal.landlock.PathModel;
+import dev.cordon.internal.landlock.RuleExpansion;
+import dev.cordon.internal.namespaces.MountView;
 import dev.cordon.Limits;
 import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
@@ -70,6 +72,9 @@ public final class Launcher {
         Policy policy = launch.policy();
         Path cwd = policy.workingDirectory() != null ? policy.workingDirectory() : Path.of("").toAbsolutePath();
         if (!Files.isDirectory(cwd)) throw new PolicyException("working directory " + cwd + " does not exist");
+        if (policy.namespaces() && ROOT && policy.workingDirectory() == null && !visible(cwd, policy)) {
+            cwd = Path.of("/"); // the caller's directory does not exist in the program's view
+        }
         Path program = ProgramResolver.resolve(launch.command().getFirst(), policy.environment().get("PATH"), cwd);
 
         List<String> layers = new ArrayList<>();
@@ -89,7 +94,8 @@ public final class Launcher {
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
-                     cwd.toString())) {
+                     cwd.toString());
+             MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths()) : null) {
             if (namespaces != 0) layers.add(namespaceLayer(namespaces));
             if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
             layers.add("no_new_privs");
@@ -106,8 +112,8 @@ public final class Launcher {
                         new PathModel(policy.paths(), LandlockRuleset.abi()), policy.tcpConnect(), policy.tcpBind());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
-                        notEnforced);
-                LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn);
+                        notEnforced, view);
+                LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
                 if (thread.failure != null) throw launchFailure(thread, program, run, policy);
                 int pidfd = Sys.pidfdOpen(thread.pid);
@@ -169,13 +175,14 @@ public final class Launcher {
             }
             return 0;
         }
-        int flags = Sys.CLONE_NEWPID | Sys.CLONE_NEWIPC | Sys.CLONE_NEWUTS;
+        int flags = Sys.CLONE_NEWNS | Sys.CLONE_NEWPID | Sys.CLONE_NEWIPC | Sys.CLONE_NEWUTS;
         if (!policy.network()) flags |= Sys.CLONE_NEWNET;
         return flags;
     }
 
     private static String namespaceLayer(int flags) {
         List<String> names = new ArrayList<>();
+        if ((flags & Sys.CLONE_NEWNS) != 0) names.add("mount (only the policy's paths)");
         if ((flags & Sys.CLONE_NEWPID) != 0) names.add("pid (the program is pid 1)");
         if ((flags & Sys.CLONE_NEWNET) != 0) names.add("network (empty)");
         if ((flags & Sys.CLONE_NEWIPC) != 0) names.add("ipc");
@@ -184,6 +191,17 @@ public final class Launcher {
     }
 
     static final String HOSTNAME = "cordon";
+
+    /** Whether a directory is inside the program's mount view (beneath an allowing rule). */
+    private static boolean visible(Path dir, Policy policy) {
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        return RuleExpansion.expand(policy.paths()).stream().anyMatch(g -> real.startsWith(g.path()));
+    }
 
     private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run, Policy policy) {
         SyscallException e = thread.failure;
@@ -209,6 +227,7 @@ public final class Launcher {
     private static final class LaunchThread implements Runnable {
         private final Policy policy;
         private final int namespaces;
+        private final MountView view;
         private final LandlockRuleset ruleset;
         private final byte[] filter;
         private final Spawn.Prepared spawn;
@@ -218,9 +237,11 @@ public final class Launcher {
         volatile String stage = "starting";
         volatile SyscallException failure;
 
-        LaunchThread(Policy policy, int namespaces, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn) {
+        LaunchThread(Policy policy, int namespaces, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn,
+                     MountView view) {
             this.policy = policy;
             this.namespaces = namespaces;
+            this.view = view;
             this.ruleset = ruleset;
             this.filter = filter;
             this.spawn = spawn;
@@ -264,6 +285,10 @@ public final class Launcher {
                     stage = "creating namespaces";
                     Sys.unshare(namespaces);
                     if ((namespaces & Sys.CLONE_NEWUTS) != 0) Sys.sethostname(HOSTNAME);
+                    if (view != null) {
+                        stage = "building the mount namespace";
+                        view.apply(ruleset::allowReadBeneath);
+                    }
                 }
                 if (ROOT) {
                     stage = "dropping privileges";

@@ -17,6 +17,8 @@ import dev.cordon.internal.limits.UserThread;
 import dev.cordon.internal.limits.cgroup.CgroupException;
 import dev.cordon.internal.limits.cgroup.RunCgroup;
 import dev.cordon.internal.limits.cgroup.Usage;
+import dev.cordon.internal.namespaces.MountView;
+import dev.cordon.internal.namespaces.ProcMounter;
 import dev.cordon.internal.supervise.Decision;
 import dev.cordon.internal.supervise.MemfdHandler;
 import dev.cordon.internal.supervise.Notification;
@@ -76,6 +78,8 @@ public final class SandboxRun implements SandboxWatcher {
     private long violationCount;
     private final Rlimits rlimits;
     private final UserThread limitsThread;
+    /** The program's mount view, whose /proc and /sys are mounted while the first exec is held; or null. */
+    private final MountView view;
     private final RunCgroup cgroup;
     private final List<OutputRelay> relays;
     private final List<String> layers;
@@ -100,7 +104,8 @@ public final class SandboxRun implements SandboxWatcher {
 
     SandboxRun(Limits limits, SandboxFilter filter, Checks checks, Consumer<Violation> onViolation, Rlimits rlimits,
                UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
-               List<String> notEnforced) {
+               List<String> notEnforced, MountView view) {
+        this.view = view;
         this.limits = limits;
         this.filter = filter;
         this.checks = checks;
@@ -130,7 +135,9 @@ public final class SandboxRun implements SandboxWatcher {
             // kernel decides. Continuing is sound: the execute rules are enforced by Landlock.
             Optional<Path> program = execTarget(n);
             Optional<String> why = program.flatMap(p -> ExecDiagnosis.refusal(p, checks.paths()));
-            if (why.isPresent()) return refuse(n, Errno.EACCES, "executing " + program.get() + ": " + why.get());
+            if (why.isPresent()) {
+                return refuse(n, Errno.EACCES, "executing " + shown(program.get()) + ": " + why.get());
+            }
             return Decision.CONTINUE;
         }
         if (n.nr() == NR_CONNECT || n.nr() == NR_BIND) return checkPort(n, n.nr() == NR_CONNECT);
@@ -149,9 +156,10 @@ public final class SandboxRun implements SandboxWatcher {
         return Decision.fail(errno);
     }
 
-    private static Optional<Path> execTarget(Notification n) {
+    private Optional<Path> execTarget(Notification n) {
         long[] a = n.args();
-        if (n.nr() == NR_EXECVE) return TraceeFiles.resolve(n.pid(), TraceeFiles.AT_FDCWD, a[0]);
+        boolean ownRoot = view != null;
+        if (n.nr() == NR_EXECVE) return TraceeFiles.resolve(n.pid(), TraceeFiles.AT_FDCWD, a[0], ownRoot);
         String path = TraceeFiles.string(n.pid(), a[1]);
         if ((a[4] & AT_EMPTY_PATH) != 0 && (path == null || path.isEmpty())) {
             try {
@@ -161,7 +169,15 @@ public final class SandboxRun implements SandboxWatcher {
                 return Optional.empty();
             }
         }
-        return TraceeFiles.resolve(n.pid(), (int) a[0], a[1]);
+        return TraceeFiles.resolve(n.pid(), (int) a[0], a[1], ownRoot);
+    }
+
+    /** A path as the program named it: without the /proc/PID/root prefix used to look into its view. */
+    private static String shown(Path p) {
+        if (p.getNameCount() > 3 && p.startsWith("/proc") && p.getName(2).toString().equals("root")) {
+            return "/" + p.subpath(3, p.getNameCount());
+        }
+        return p.toString();
     }
 
     /** TCP connect and bind: refused here, with the reason, when Landlock would refuse the port anyway. */
@@ -196,7 +212,7 @@ public final class SandboxRun implements SandboxWatcher {
             flags = java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
         }
         if ((flags & (O_PATH | O_TMPFILE)) != 0) return Decision.CONTINUE;
-        Optional<Path> path = TraceeFiles.resolve(n.pid(), dirfd, pathArg);
+        Optional<Path> path = TraceeFiles.resolve(n.pid(), dirfd, pathArg, view != null);
         if (path.isEmpty()) return Decision.CONTINUE;
         boolean exists = Files.exists(path.get());
         long needed = switch ((int) (flags & O_ACCMODE)) {
@@ -242,7 +258,29 @@ public final class SandboxRun implements SandboxWatcher {
                 return Decision.fail(Errno.EPERM);
             }
         }
-        if (limitsThread == null) return release(n);
+        if (view != null && (view.wantsProc() || view.wantsSys())) {
+            // The program's own /proc can only be made now that its pid namespace has a process.
+            ProcMounter.get().submit(() -> {
+                try {
+                    ProcMounter.get().mountInto(n.pid(), view.wantsProc(), view.wantsSys());
+                } catch (SyscallException e) {
+                    holdFailure = "mounting the program's /proc and /sys: " + e.getMessage();
+                    n.answer(Decision.fail(Errno.EPERM));
+                    return;
+                }
+                continueHold(n);
+            });
+            return Decision.ANSWERED;
+        }
+        return continueHold(n);
+    }
+
+    private Decision continueHold(Notification n) {
+        if (limitsThread == null) {
+            Decision d = release(n);
+            if (view != null && (view.wantsProc() || view.wantsSys())) n.answer(d); // off the supervisor thread
+            return d;
+        }
         // prlimit across users needs CAP_SYS_RESOURCE, which root often lacks in containers; a thread with
         // the sandbox's own uid and gid may do it. It answers the notification itself.
         limitsThread.submit(() -> n.answer(release(n)));

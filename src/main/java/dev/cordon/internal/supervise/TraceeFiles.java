@@ -21,10 +21,19 @@ public final class TraceeFiles {
 
     /** The path argument at {@code address}, resolved against {@code dirfd}; empty if it cannot be read. */
     public static Optional<Path> resolve(int pid, int dirfd, long address) {
+        return resolve(pid, dirfd, address, false);
+    }
+
+    /**
+     * As {@link #resolve(int, int, long)}; with {@code ownRoot} the process has its own root (a mount namespace),
+     * and an absolute path is looked up through /proc/PID/root, i.e. in the process's view, not Cordon's.
+     */
+    public static Optional<Path> resolve(int pid, int dirfd, long address, boolean ownRoot) {
         String s = Sys.readString(pid, address, PATH_MAX);
         if (s == null || s.isEmpty()) return Optional.empty();
         try {
             Path p = Path.of(s);
+            if (p.isAbsolute() && ownRoot) return Optional.of(Path.of("/proc", Integer.toString(pid), "root", s.substring(1)));
             if (p.isAbsolute()) return Optional.of(p);
             Path base = Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid),
                     dirfd == AT_FDCWD ? "cwd" : "fd/" + dirfd));

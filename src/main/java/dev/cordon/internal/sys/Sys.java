@@ -178,6 +178,102 @@ public final class Sys {
     }
 
     static final int NR_SETHOSTNAME = ARCH.require("sethostname");
+    static final int NR_MOUNT = ARCH.require("mount");
+    static final int NR_UMOUNT2 = ARCH.require("umount2");
+    static final int NR_PIVOT_ROOT = ARCH.require("pivot_root");
+    static final int NR_MKDIRAT = ARCH.require("mkdirat");
+    static final int NR_SYMLINKAT = ARCH.require("symlinkat");
+    static final int NR_CHDIR = ARCH.require("chdir");
+    static final int NR_SETNS = ARCH.require("setns");
+    static final int NR_FSOPEN = ARCH.require("fsopen");
+    static final int NR_FSCONFIG = ARCH.require("fsconfig");
+    static final int NR_FSMOUNT = ARCH.require("fsmount");
+    static final int NR_MOVE_MOUNT = ARCH.require("move_mount");
+
+    public static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32,
+            MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18;
+    public static final int MNT_DETACH = 2;
+
+    private static long str(Arena arena, String s) {
+        return s == null ? 0 : arena.allocateFrom(s).address();
+    }
+
+    public static void mount(String source, String target, String fstype, long flags, String data) {
+        try (Arena arena = Arena.ofConfined()) {
+            try {
+                call("mount", NR_MOUNT, str(arena, source), str(arena, target), str(arena, fstype), flags,
+                        str(arena, data), 0);
+            } catch (SyscallException e) {
+                throw new SyscallException("mount", "\"" + target + "\"", e.errno());
+            }
+        }
+    }
+
+    public static void umount2(String target, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            call("umount2", NR_UMOUNT2, str(arena, target), flags, 0);
+        }
+    }
+
+    public static void pivotRoot(String newRoot, String putOld) {
+        try (Arena arena = Arena.ofConfined()) {
+            call("pivot_root", NR_PIVOT_ROOT, str(arena, newRoot), str(arena, putOld), 0);
+        }
+    }
+
+    /** mkdir; returns false if it already exists. */
+    public static boolean mkdir(String path, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            call("mkdirat", NR_MKDIRAT, AT_FDCWD, str(arena, path), mode);
+            return true;
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EEXIST) return false;
+            throw new SyscallException("mkdir", "\"" + path + "\"", e.errno());
+        }
+    }
+
+    public static void symlink(String target, String linkPath) {
+        try (Arena arena = Arena.ofConfined()) {
+            call("symlinkat", NR_SYMLINKAT, str(arena, target), AT_FDCWD, str(arena, linkPath));
+        }
+    }
+
+    public static void chdir(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            call("chdir", NR_CHDIR, str(arena, path), 0, 0);
+        }
+    }
+
+    public static void setns(int fd, int nstype) {
+        call("setns", NR_SETNS, fd, nstype, 0);
+    }
+
+    public static final int FSCONFIG_SET_FLAG = 0, FSCONFIG_SET_STRING = 1, FSCONFIG_SET_FD = 5, FSCONFIG_CMD_CREATE = 6;
+    public static final int MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4, MOUNT_ATTR_NOEXEC = 8;
+    public static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
+
+    public static int fsopen(String fsname) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) call("fsopen", NR_FSOPEN, str(arena, fsname), 1 /* FSOPEN_CLOEXEC */, 0);
+        }
+    }
+
+    public static void fsconfig(int fd, int cmd, String key, String value, int aux) {
+        try (Arena arena = Arena.ofConfined()) {
+            call("fsconfig", NR_FSCONFIG, fd, cmd, str(arena, key), str(arena, value), aux, 0);
+        }
+    }
+
+    public static int fsmount(int fsfd, int attrs) {
+        return (int) call("fsmount", NR_FSMOUNT, fsfd, 1 /* FSMOUNT_CLOEXEC */, attrs);
+    }
+
+    public static void moveMount(int fromFd, String toPath) {
+        try (Arena arena = Arena.ofConfined()) {
+            call("move_mount", NR_MOVE_MOUNT, fromFd, str(arena, ""), AT_FDCWD, str(arena, toPath),
+                    MOVE_MOUNT_F_EMPTY_PATH, 0);
+        }
+    }
 
     public static void sethostname(String name) {
         try (Arena arena = Arena.ofConfined()) {
