@@ -83,7 +83,11 @@ public final class Tracer {
     private final Map<Integer, Proc> procs = new ConcurrentHashMap<>();
     /** Every process seen, in order. */
     private final List<Proc> history = new CopyOnWriteArrayList<>();
-    /** Tracees whose first stop came before their parent's fork/clone event. Tracer thread only. */
+    /**
+     * Tracees whose first stop came before their parent's fork/clone event, until that event arrives (a
+     * parent killed in between never reports it: an entry can outlive its tid, which is harmless: a reused
+     * tid is then registered from its own first stop instead). Tracer thread only.
+     */
     private final Set<Integer> seenEarly = new java.util.HashSet<>();
     private final List<Alert> alerts = new CopyOnWriteArrayList<>();
     /** Held while signalling tracees, and while reaping one: see the class comment. */
@@ -302,7 +306,8 @@ public final class Tracer {
 
     private void gone(int tid, ExitStatus status) {
         Integer tgid = tasks.remove(tid);
-        seenEarly.remove(tid);
+        // Not removed from seenEarly: a new tracee can run, exit and be reaped before its parent's
+        // fork event is even reported; that event must still find it was registered.
         if (tgid == null) return;
         if (tgid == tid) {
             Proc p = procs.remove(tid);

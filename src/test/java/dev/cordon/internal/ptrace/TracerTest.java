@@ -1,0 +1,403 @@
+package dev.cordon.internal.ptrace;
+
+import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.Sys;
+import dev.cordon.testkit.TestKit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The tracer against real processes and the real kernel; runs as root and as an ordinary user alike. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class TracerTest {
+    private static final Map<String, Path> BINARIES = new ConcurrentHashMap<>();
+
+    private static Path binary(String name) {
+        return BINARIES.computeIfAbsent(name, n -> TestKit.compile(n,
+                TestKit.resource("c/ptrace/common.h") + TestKit.resource("c/ptrace/" + n + ".c")));
+    }
+
+    /**
+     * A program started through ProcessBuilder, seized while it waits in its handshake, then released. It runs
+     * as a child of a shell, not of this JVM: when the tracer's process is also the real parent, the kernel
+     * lets the JDK's own waitpid on that pid consume the tracee's ptrace stops (see Tracer's class comment).
+     * {@code process} is the shell; its exit value is the program's (128 + signal if killed).
+     */
+    static final class Traced implements AutoCloseable {
+        final Process process;
+        final int pid;
+        final BufferedReader out;
+        final OutputStream in;
+        final Tracer tracer;
+
+        Traced(String program, TraceMode mode, TraceHandler handler, String... args) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "\"$0\" \"$@\"; exit $?", binary(program).toString()));
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            in = process.getOutputStream();
+            String ready = out.readLine();
+            assertThat(ready).startsWith("ready ");
+            pid = Integer.parseInt(ready.substring(6));
+            tracer = Tracer.start(pid, mode, handler);
+            in.write('g');
+            in.flush();
+        }
+
+        List<String> lines() throws IOException {
+            List<String> lines = new ArrayList<>();
+            for (String l; (l = out.readLine()) != null; ) lines.add(l);
+            return lines;
+        }
+
+        void finish() throws Exception {
+            assertThat(tracer.await(60, TimeUnit.SECONDS)).as("tracer completion").isTrue();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(tracer.tracees()).isEmpty();
+        }
+
+        @Override
+        public void close() {
+            if (!tracer.completion().isDone()) tracer.killAll();
+            process.destroyForcibly();
+        }
+    }
+
+    /** Records every event, as "fork parent child" etc. */
+    static class Recorder implements TraceHandler {
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger forks = new AtomicInteger(), threads = new AtomicInteger(), execs = new AtomicInteger(),
+                exits = new AtomicInteger(), threadExits = new AtomicInteger();
+        final Map<Integer, ExitStatus> exitStatus = new ConcurrentHashMap<>();
+        volatile Thread callbackThread;
+
+        private void on() {
+            callbackThread = Thread.currentThread();
+        }
+
+        @Override
+        public void onFork(int parentPid, int childPid) {
+            on();
+            forks.incrementAndGet();
+            events.add("fork " + parentPid + " " + childPid);
+        }
+
+        @Override
+        public void onThread(int pid, int tid) {
+            on();
+            threads.incrementAndGet();
+        }
+
+        @Override
+        public void onExec(int pid, int formerTid) {
+            on();
+            execs.incrementAndGet();
+            events.add("exec " + pid + " " + formerTid);
+        }
+
+        @Override
+        public void onExit(int pid, ExitStatus status) {
+            on();
+            exits.incrementAndGet();
+            exitStatus.put(pid, status);
+            events.add("exit " + pid + " " + status);
+        }
+
+        @Override
+        public void onThreadExit(int pid, int tid) {
+            threadExits.incrementAndGet();
+        }
+    }
+
+    @Test
+    void tracksATreeOfForksAndAnExec() throws Exception {
+        Recorder rec = new Recorder();
+        try (Traced t = new Traced("tree", TraceMode.GUARD, rec)) {
+            List<String> lines = t.lines();
+            t.finish();
+            assertThat(t.process.exitValue()).isZero();
+            assertThat(lines).last().isEqualTo("done 0");
+            int root = t.pid;
+            List<Integer> children = lines.stream().filter(l -> l.startsWith("child "))
+                    .map(l -> Integer.parseInt(l.substring(6))).toList();
+            assertThat(children).hasSize(3);
+
+            List<ProcessInfo> procs = t.tracer.processes();
+            assertThat(procs).hasSize(5);
+            assertThat(procs).allSatisfy(p -> assertThat(p.alive()).isFalse());
+            Map<Integer, ProcessInfo> byPid = new java.util.HashMap<>();
+            procs.forEach(p -> byPid.put(p.pid(), p));
+            assertThat(byPid.get(root).exit()).isEqualTo(new ExitStatus(0, 0, false));
+            assertThat(byPid.get(root).executable()).isEqualTo(binary("tree").toString());
+            for (int i = 0; i < 3; i++) {
+                ProcessInfo c = byPid.get(children.get(i));
+                assertThat(c.parent()).isEqualTo(root);
+                assertThat(c.exit()).isEqualTo(new ExitStatus(10 + i, 0, false));
+                assertThat(c.executable()).isEqualTo(binary("tree").toString());
+            }
+            ProcessInfo grand = procs.stream().filter(p -> p.parent() == children.get(0)).findFirst().orElseThrow();
+            assertThat(grand.executable()).isEqualTo(Path.of("/bin/true").toRealPath().toString());
+            assertThat(grand.commandLine()).containsExactly("true", "grand");
+            assertThat(grand.exit()).isEqualTo(new ExitStatus(0, 0, false));
+            assertThat(grand.endNanos()).isGreaterThanOrEqualTo(grand.startNanos());
+
+            assertThat(rec.forks).hasValue(4);
+            assertThat(rec.execs).hasValue(1);
+            assertThat(rec.exits).hasValue(5);
+            assertThat(rec.events).contains("fork " + root + " " + children.get(0), "fork " + root + " " + children.get(1),
+                    "fork " + root + " " + children.get(2), "fork " + children.get(0) + " " + grand.pid(),
+                    "exec " + grand.pid() + " " + grand.pid());
+            // Each process's fork is reported before its exec and its exit.
+            assertThat(rec.events.indexOf("fork " + children.get(0) + " " + grand.pid()))
+                    .isLessThan(rec.events.indexOf("exec " + grand.pid() + " " + grand.pid()));
+            assertThat(rec.callbackThread.getName()).isEqualTo("cordon-tracer-" + root);
+            assertThat(t.tracer.alerts()).isEmpty();
+            assertThat(t.tracer.killReason()).isNull();
+        }
+    }
+
+    private static final int LOOP = 500;
+
+    @Test
+    void aTightForkExecLoopLosesNothing() throws Exception {
+        // Baseline without tracing: same program, same handshake.
+        long plain;
+        {
+            Process p = new ProcessBuilder(binary("forkloop").toString(), Integer.toString(LOOP)).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+            assertThat(out.readLine()).startsWith("ready ");
+            long t0 = System.nanoTime();
+            p.getOutputStream().write('g');
+            p.getOutputStream().close();
+            assertThat(out.readLine()).isEqualTo("ok " + LOOP);
+            assertThat(p.waitFor()).isZero();
+            plain = System.nanoTime() - t0;
+        }
+        Recorder rec = new Recorder();
+        long t0 = System.nanoTime();
+        try (Traced t = new Traced("forkloop", TraceMode.GUARD, rec, Integer.toString(LOOP))) {
+            t.in.close();
+            assertThat(t.lines()).containsExactly("ok " + LOOP);
+            t.finish();
+            long traced = System.nanoTime() - t0;
+            assertThat(t.process.exitValue()).isZero();
+            assertThat(rec.forks).hasValue(LOOP);
+            assertThat(rec.execs).hasValue(LOOP);
+            assertThat(rec.exits).hasValue(LOOP + 1);
+            assertThat(t.tracer.processes()).hasSize(LOOP + 1).allSatisfy(p -> assertThat(p.exit()).isNotNull());
+            System.out.printf("ptrace cost: %d fork+exec of /bin/true: %d ms untraced, %d ms traced (guard mode)%n",
+                    LOOP, plain / 1_000_000, traced / 1_000_000);
+        }
+    }
+
+    @Test
+    void multiThreadedTraceeFinishesCleanly() throws Exception {
+        Recorder rec = new Recorder();
+        try (Traced t = new Traced("threads", TraceMode.GUARD, rec)) {
+            t.in.close();
+            assertThat(t.lines()).containsExactly("threads 28"); // 0+1+...+7
+            t.finish();
+            assertThat(t.process.exitValue()).isZero();
+            assertThat(rec.threads).hasValue(8);
+            assertThat(rec.threadExits).hasValue(8);
+            assertThat(rec.exits).hasValue(1);
+            assertThat(rec.forks).hasValue(0);
+        }
+    }
+
+    @Test
+    void signalsAreDeliveredAndGroupStopsDoNotWedge() throws Exception {
+        Recorder rec = new Recorder();
+        try (Traced t = new Traced("signals", TraceMode.GUARD, rec)) {
+            int pid = t.pid;
+            Thread.sleep(50);
+            Sys.kill(pid, 10); // SIGUSR1, handled by the program
+            assertThat(t.out.readLine()).isEqualTo("usr1");
+            Sys.kill(pid, Tracer.SIGSTOP);
+            waitForState(pid, "tT");
+            Thread.sleep(200);
+            assertThat(state(pid)).isIn("t", "T");
+            Sys.kill(pid, 18); // SIGCONT
+            t.in.write("hello".getBytes());
+            t.in.close();
+            assertThat(t.out.readLine()).isEqualTo("read 5");
+            t.finish();
+            assertThat(t.process.exitValue()).isZero();
+            assertThat(rec.exits).hasValue(1);
+        }
+    }
+
+    @Test
+    void tracerThreadDeathKillsTheWholeTree() throws Exception {
+        Recorder rec = new Recorder();
+        try (Traced t = new Traced("exitkill", TraceMode.GUARD, rec)) {
+            int grand = -1, child = -1;
+            while (grand < 0 || child < 0) {
+                String l = t.out.readLine();
+                assertThat(l).isNotNull();
+                if (l.startsWith("grandchild ")) grand = Integer.parseInt(l.substring(11));
+                if (l.startsWith("child ")) child = Integer.parseInt(l.substring(6));
+            }
+            int root = t.pid;
+            assertThat(alive(root)).isTrue();
+            assertThat(alive(grand)).isTrue();
+            List<Integer> all = t.tracer.processes().stream().map(ProcessInfo::pid).toList();
+            assertThat(all).contains(root, child, grand);
+            t.tracer.abandonForTest();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < deadline && all.stream().anyMatch(TracerTest::alive)) Thread.sleep(10);
+            assertThat(all).as("processes alive 1 s after the tracer thread ended").noneMatch(TracerTest::alive);
+            assertThat(t.process.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(t.process.exitValue()).isEqualTo(128 + Sys.SIGKILL);
+        }
+    }
+
+    /** Engine mode: a handler that decides openat (deny, kill or, through {@code onOpen}, anything). */
+    static class Engine extends Recorder {
+        final List<SyscallStop> stops = Collections.synchronizedList(new ArrayList<>());
+        final List<String> paths = Collections.synchronizedList(new ArrayList<>());
+        final Function<Integer, TraceDecision> onOpen;
+
+        Engine(Function<Integer, TraceDecision> onOpen) {
+            this.onOpen = onOpen;
+        }
+
+        @Override
+        public TraceDecision onSyscall(int tid, SyscallStop stop) {
+            stops.add(stop);
+            String name = dev.cordon.internal.syscalls.Arch.current().name(stop.nr());
+            if ("openat".equals(name)) {
+                paths.add(Tracer.readString(tid, stop.arg(1), 4096));
+                return onOpen.apply(tid);
+            }
+            return TraceDecision.ALLOW;
+        }
+    }
+
+    @Test
+    void engineModeAllowsAndDeniesAtSeccompStops() throws Exception {
+        Engine h = new Engine(tid -> TraceDecision.deny(Errno.EACCES));
+        try (Traced t = new Traced("engine", TraceMode.ENGINE, h)) {
+            t.in.close();
+            assertThat(t.lines()).containsExactly("getppid same", "openat -1 errno 13");
+            t.finish();
+            assertThat(t.process.exitValue()).isZero();
+            var arch = dev.cordon.internal.syscalls.Arch.current();
+            assertThat(h.stops).extracting(s -> arch.name(s.nr())).containsExactly("getppid", "openat");
+            assertThat(h.stops).allSatisfy(s -> assertThat(s.arch()).isEqualTo(arch.auditArch));
+            assertThat((int) h.stops.get(1).arg(0)).isEqualTo(Sys.AT_FDCWD); // an int: the upper half is not defined
+            assertThat(h.paths).containsExactly("/etc/hostname");
+            assertThat(t.tracer.alerts()).isEmpty();
+        }
+    }
+
+    @Test
+    void engineKillDecisionKillsTheWholeTree() throws Exception {
+        Engine h = new Engine(tid -> TraceDecision.kill("openat is forbidden"));
+        try (Traced t = new Traced("engine", TraceMode.ENGINE, h, "fork")) {
+            t.in.close();
+            List<String> lines = t.lines();
+            t.finish();
+            assertThat(lines).hasSize(2);
+            assertThat(lines.get(1)).isEqualTo("getppid same");
+            int child = Integer.parseInt(lines.get(0).substring(6));
+            assertThat(t.process.exitValue()).isEqualTo(128 + Sys.SIGKILL);
+            assertThat(t.tracer.killReason()).isEqualTo("openat is forbidden");
+            assertThat(h.exitStatus.get(child)).isEqualTo(new ExitStatus(-1, Sys.SIGKILL, false));
+            assertThat(h.exitStatus.get(t.pid)).isEqualTo(new ExitStatus(-1, Sys.SIGKILL, false));
+            assertThat(alive(child)).isFalse();
+        }
+    }
+
+    @Test
+    void aTraceeKilledWhileItsCallIsDecidedRaisesAnAlert() throws Exception {
+        // Seed 004: the tracee leaves its stop (here: SIGKILL) while the tracer holds a decision for it.
+        Engine h = new Engine(tid -> {
+            Sys.kill(tid, Sys.SIGKILL);
+            return TraceDecision.ALLOW;
+        });
+        try (Traced t = new Traced("engine", TraceMode.ENGINE, h, "fork")) {
+            t.in.close();
+            t.lines();
+            t.finish();
+            assertThat(t.tracer.alerts()).hasSize(1);
+            assertThat(t.tracer.alerts().get(0).pid()).isEqualTo(t.pid);
+            assertThat(t.tracer.alerts().get(0).what()).contains("running or gone");
+            assertThat(t.tracer.killReason()).startsWith("alert:");
+            assertThat(h.exits).hasValue(2); // the forked child was killed too
+        }
+    }
+
+    @Test
+    void processBuilderKeepsWorkingBesideATracedTree() throws Exception {
+        Recorder rec = new Recorder();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (Traced t = new Traced("forkloop", TraceMode.GUARD, rec, "300")) {
+            t.in.close();
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int code = i + 1;
+                results.add(pool.submit(() -> new ProcessBuilder("sh", "-c", "exit " + code).start().waitFor()));
+            }
+            for (int i = 0; i < 40; i++) assertThat(results.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(i + 1);
+            assertThat(t.lines()).containsExactly("ok 300");
+            t.finish();
+            assertThat(t.process.exitValue()).isZero();
+            assertThat(rec.exits).hasValue(301);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void seizeFailureNamesTheErrno() {
+        assertThatThrownBy(() -> Tracer.start(Integer.MAX_VALUE - 1, TraceMode.GUARD, null))
+                .hasMessageContaining("PTRACE_SEIZE").hasMessageContaining("ESRCH");
+        // Another user's process (pid 1, root's): EPERM.
+        if (!TestKit.ROOT) {
+            assertThatThrownBy(() -> Tracer.start(1, TraceMode.GUARD, null)).hasMessageContaining("EPERM");
+        }
+    }
+
+    // --- /proc helpers --------------------------------------------------------------------------
+
+    static String state(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch (IOException e) {
+            return "gone";
+        }
+    }
+
+    /** Neither gone nor a zombie. */
+    static boolean alive(int pid) {
+        String s = state(pid);
+        return !s.equals("gone") && !s.equals("Z") && !s.equals("X");
+    }
+
+    static void waitForState(int pid, String states) throws InterruptedException {
+        for (int i = 0; i < 500 && !states.contains(state(pid)); i++) Thread.sleep(10);
+    }
+}
