@@ -76,6 +76,7 @@ public final class Tracer {
     private final Thread thread;
     private final CompletableFuture<Void> seized = new CompletableFuture<>();
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private final CompletableFuture<Sys.ChildExit> rootExit = new CompletableFuture<>();
 
     /** Live (not yet reaped) tracees: tid to its thread-group id. Written by the tracer thread only. */
     private final Map<Integer, Integer> tasks = new ConcurrentHashMap<>();
@@ -156,6 +157,17 @@ public final class Tracer {
     /** Completes when the last tracee is gone (exceptionally if the tracer itself failed). */
     public CompletableFuture<Void> completion() {
         return completion;
+    }
+
+    /**
+     * The first process's exit status and resource use, as the tracer's wait saw it. When that process is a
+     * child of this JVM (the launcher's held child), the tracer's wait is the one that reaps it (the kernel
+     * makes a tracer's wait final when tracer and real parent are the same process): its parent's own
+     * waitid then fails with ECHILD, and this is where the status is. Never completes if the real parent
+     * reaped it first (the tracer then sees no exit for it: it ends with the rest, status UNKNOWN).
+     */
+    public CompletableFuture<Sys.ChildExit> rootExit() {
+        return rootExit;
     }
 
     /** Kills every process of the sandbox with SIGKILL; any tracee appearing later is killed on sight. */
@@ -296,7 +308,8 @@ public final class Tracer {
     private void exited(int tid, ExitStatus status) {
         synchronized (reapLock) {
             try {
-                Sys.waitid(Sys.P_PID, tid, Sys.WEXITED | Sys.__WALL | Sys.__WNOTHREAD | Sys.WNOHANG);
+                Sys.ChildExit exit = Sys.waitExit(Sys.P_PID, tid, Sys.WEXITED | Sys.__WALL | Sys.__WNOTHREAD | Sys.WNOHANG);
+                if (tid == rootPid && exit != null) rootExit.complete(exit);
             } catch (SyscallException e) {
                 if (e.errno() != Errno.ECHILD) throw e;
             }

@@ -214,10 +214,19 @@ public final class Sys {
      * Only this child is waited for: the JVM's own {@code ProcessBuilder} children are never touched.
      */
     public static ChildExit waitPidfd(int pidfd) {
+        return waitExit(P_PIDFD, pidfd, WEXITED);
+    }
+
+    /**
+     * waitid(idType, id, &info, options, &rusage) for an exit: its status and resource use, or null if
+     * WNOHANG found nothing.
+     */
+    public static ChildExit waitExit(int idType, int id, int options) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(128);
             MemorySegment usage = arena.allocate(144);
-            call("waitid", NR_WAITID, P_PIDFD, pidfd, info.address(), WEXITED, usage.address(), 0);
+            call("waitid", NR_WAITID, idType, id, info.address(), options, usage.address(), 0);
+            if (info.get(JAVA_INT, 16) == 0) return null;
             int code = info.get(JAVA_INT, 8);
             int status = info.get(JAVA_INT, 24);
             long utimeMicros = usage.get(JAVA_LONG, 0) * 1_000_000 + usage.get(JAVA_LONG, 8);

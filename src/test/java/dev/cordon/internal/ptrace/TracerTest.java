@@ -1,6 +1,8 @@
 package dev.cordon.internal.ptrace;
 
 import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.FdStreams;
+import dev.cordon.internal.sys.Spawn;
 import dev.cordon.internal.sys.Sys;
 import dev.cordon.testkit.TestKit;
 import org.junit.jupiter.api.Test;
@@ -195,8 +197,8 @@ class TracerTest {
             plain = System.nanoTime() - t0;
         }
         Recorder rec = new Recorder();
-        long t0 = System.nanoTime();
         try (Traced t = new Traced("forkloop", TraceMode.GUARD, rec, Integer.toString(LOOP))) {
+            long t0 = System.nanoTime(); // the handshake byte was just written
             t.in.close();
             assertThat(t.lines()).containsExactly("ok " + LOOP);
             t.finish();
@@ -266,7 +268,10 @@ class TracerTest {
             assertThat(all).contains(root, child, grand);
             t.tracer.abandonForTest();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (System.nanoTime() < deadline && all.stream().anyMatch(TracerTest::alive)) Thread.sleep(10);
+            long t0 = System.nanoTime();
+            while (System.nanoTime() < deadline && all.stream().anyMatch(TracerTest::alive)) Thread.sleep(5);
+            System.out.printf("EXITKILL: %d processes dead %d ms after the tracer thread ended%n", all.size(),
+                    (System.nanoTime() - t0) / 1_000_000);
             assertThat(all).as("processes alive 1 s after the tracer thread ended").noneMatch(TracerTest::alive);
             assertThat(t.process.waitFor(5, TimeUnit.SECONDS)).isTrue();
             assertThat(t.process.exitValue()).isEqualTo(128 + Sys.SIGKILL);
@@ -367,6 +372,38 @@ class TracerTest {
             assertThat(rec.exits).hasValue(301);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRootThatIsThisJvmsOwnChildIsReapedByTheTracer() throws Exception {
+        // The launcher's case: the first tracee is a child of this JVM (posix_spawn), and nothing else waits for it.
+        int[] in = Sys.pipe2(Sys.O_CLOEXEC), out = Sys.pipe2(Sys.O_CLOEXEC);
+        int pid;
+        try (Spawn.Prepared sp = Spawn.prepare(binary("tree").toString(), List.of("tree"), List.of(),
+                new int[] {in[0], out[1], 2}, "/")) {
+            pid = sp.spawn();
+        }
+        Sys.close(in[0]);
+        Sys.close(out[1]);
+        Recorder rec = new Recorder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(FdStreams.input(out[0]), StandardCharsets.UTF_8));
+                OutputStream w = FdStreams.output(in[1])) {
+            assertThat(r.readLine()).isEqualTo("ready " + pid);
+            Tracer tracer = Tracer.start(pid, TraceMode.GUARD, rec);
+            w.write('g');
+            w.close();
+            List<String> lines = new ArrayList<>();
+            for (String l; (l = r.readLine()) != null; ) lines.add(l);
+            assertThat(lines).last().isEqualTo("done 0");
+            assertThat(tracer.await(60, TimeUnit.SECONDS)).isTrue();
+            Sys.ChildExit exit = tracer.rootExit().get(5, TimeUnit.SECONDS);
+            assertThat(exit.exitCode()).isZero();
+            assertThat(rec.forks).hasValue(4);
+            assertThat(rec.execs).hasValue(1);
+            assertThat(rec.exits).hasValue(5);
+            // The tracer's wait was final: nothing is left for the parent to reap.
+            assertThatThrownBy(() -> Sys.waitExit(Sys.P_PID, pid, Sys.WEXITED | Sys.WNOHANG)).hasMessageContaining("ECHILD");
         }
     }
 
