@@ -36,8 +36,16 @@ import java.util.stream.Stream;
  * ({@code ProcessBuilder}'s, the launcher's): without __WNOTHREAD, "any child" means any child of the whole
  * JVM. waitid (rather than wait4) because si_code tells exits (CLD_EXITED/KILLED/DUMPED) from ptrace stops
  * (CLD_TRAPPED) directly and si_status carries the whole stop code (signal | PTRACE_EVENT_* << 8). WNOWAIT:
- * an exit is only peeked at; it is reaped (waitid P_PID) under the same lock {@link #killAll} holds while it
- * signals tracees, so that a tid being signalled can never have been freed and reused meanwhile.
+ * an event is only peeked at. An exit is then reaped (waitid P_PID) under the same lock {@link #killAll}
+ * holds while it signals tracees, so that a tid being signalled can never have been freed and reused
+ * meanwhile; a stop is consumed at once (waitid P_PID, WNOHANG): the kernel refuses ptrace requests on a
+ * tracee that took its leader's pid at an exec until that exec stop has been waited for.
+ *
+ * <p>A tracee that is a child of this JVM (the launcher's held child). When tracer and real parent are the
+ * same process, the kernel treats the real parent's waits as a tracer's: any other JVM thread waiting for
+ * that pid (ProcessBuilder's reaper does, for its children) consumes its ptrace stops, which the tracer then
+ * never sees, and the tracer's wait is the one that reaps it. So: no other thread may wait for the first
+ * tracee while it is traced, and its exit status is taken from {@link #rootExit()}. (A pidfd may be polled.)
  *
  * <p>Stops:
  * <ul>
@@ -68,7 +76,9 @@ public final class Tracer {
             EVENT_STOP = 128;
     private static final int WAIT_OPTIONS =
             Sys.WEXITED | Sys.WSTOPPED | Sys.__WALL | Sys.__WNOTHREAD | Sys.WNOWAIT;
+    private static final int CONSUME_STOP = Sys.WSTOPPED | Sys.__WALL | Sys.__WNOTHREAD | Sys.WNOHANG;
 
+    private static final boolean DEBUG = Boolean.getBoolean("cordon.tracer.debug");
     private final int rootPid;
     private final TraceMode mode;
     private final TraceHandler handler;
@@ -287,14 +297,23 @@ public final class Tracer {
                 throw e;
             }
             if (abandon) return;
+            if (DEBUG) System.err.println("tracer: " + ev + " tasks=" + tasks);
             if (ev == null) continue;
             try {
                 switch (ev.code()) {
                     case Sys.CLD_EXITED, Sys.CLD_KILLED, Sys.CLD_DUMPED -> exited(ev.pid(), ExitStatus.of(ev.code(), ev.status()));
-                    case Sys.CLD_TRAPPED, Sys.CLD_STOPPED -> stopped(ev.pid(), ev.status());
+                    case Sys.CLD_TRAPPED, Sys.CLD_STOPPED -> {
+                        // Consume the stop: until it is waited for, the kernel refuses (ESRCH) ptrace requests
+                        // on a tracee that changed its pid at an exec (looks_like_a_spurious_pid).
+                        Sys.WaitEvent stop = Sys.waitid(Sys.P_PID, ev.pid(), CONSUME_STOP);
+                        if (stop != null && (stop.code() == Sys.CLD_TRAPPED || stop.code() == Sys.CLD_STOPPED)) {
+                            stopped(stop.pid(), stop.status());
+                        }
+                    }
                     default -> { } // CLD_CONTINUED is not asked for
                 }
             } catch (SyscallException e) {
+                if (DEBUG) System.err.println("tracer: " + e);
                 if (e.errno() != Errno.ESRCH) throw e;
                 // The tracee was killed while we handled its stop: its exit report follows.
             } catch (RuntimeException e) {
