@@ -325,6 +325,7 @@ public final class Tracer {
     }
 
     private void exited(int tid, ExitStatus status) {
+        Integer tgid;
         synchronized (reapLock) {
             try {
                 Sys.ChildExit exit = Sys.waitExit(Sys.P_PID, tid, Sys.WEXITED | Sys.__WALL | Sys.__WNOTHREAD | Sys.WNOHANG);
@@ -332,12 +333,17 @@ public final class Tracer {
             } catch (SyscallException e) {
                 if (e.errno() != Errno.ECHILD) throw e;
             }
-            gone(tid, status);
+            tgid = tasks.remove(tid);
         }
+        forget(tid, tgid, status);
     }
 
     private void gone(int tid, ExitStatus status) {
-        Integer tgid = tasks.remove(tid);
+        forget(tid, tasks.remove(tid), status);
+    }
+
+    /** {@code tid} (of process {@code tgid}) is gone and reaped: record it and tell the handler. */
+    private void forget(int tid, Integer tgid, ExitStatus status) {
         // Not removed from seenEarly: a new tracee can run, exit and be reaped before its parent's
         // fork event is even reported; that event must still find it was registered.
         if (tgid == null) return;
