@@ -336,6 +336,37 @@ class TracerTest {
         }
     }
 
+    @Test
+    void aJvmKilledWithSigkillTakesTheTreeWithIt() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        // The probe needs only the main and test classes (the console launcher loads them in its own loader).
+        String cp = Path.of(Tracer.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + ":"
+                + Path.of(TracerKillProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process jvm = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
+                TracerKillProbe.class.getName(), binary("exitkill").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            Map<String, Integer> byRole = new java.util.HashMap<>();
+            while (byRole.size() < 3) {
+                String l = out.readLine();
+                assertThat(l).as("the probe JVM's output").isNotNull();
+                String[] f = l.split(" ");
+                if (f.length == 2 && List.of("root", "child", "grandchild").contains(f[0])) byRole.put(f[0], Integer.parseInt(f[1]));
+            }
+            List<Integer> pids = List.copyOf(byRole.values());
+            assertThat(alive(byRole.get("root"))).isTrue();
+            assertThat(alive(byRole.get("grandchild"))).isTrue();
+            jvm.destroyForcibly(); // SIGKILL
+            assertThat(jvm.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < deadline && pids.stream().anyMatch(TracerTest::alive)) Thread.sleep(5);
+            assertThat(pids).as("traced processes alive 1 s after their tracer's JVM was killed")
+                    .noneMatch(TracerTest::alive);
+        } finally {
+            jvm.destroyForcibly();
+        }
+    }
+
     /** Engine mode: a handler that decides openat (deny, kill or, through {@code onOpen}, anything). */
     static class Engine extends Recorder {
         final List<SyscallStop> stops = Collections.synchronizedList(new ArrayList<>());
@@ -372,6 +403,21 @@ class TracerTest {
             assertThat((int) h.stops.get(1).arg(0)).isEqualTo(Sys.AT_FDCWD); // an int: the upper half is not defined
             assertThat(h.paths).containsExactly("/etc/hostname");
             assertThat(t.tracer.alerts()).isEmpty();
+        }
+    }
+
+    @Test
+    void engineModeCostPerSeccompStop() throws Exception {
+        Engine h = new Engine(tid -> TraceDecision.ALLOW);
+        try (Traced t = new Traced("engine", TraceMode.ENGINE, h, "bench")) {
+            t.in.close();
+            List<String> lines = t.lines();
+            t.finish();
+            assertThat(t.process.exitValue()).isZero();
+            String bench = lines.stream().filter(l -> l.startsWith("bench ")).findFirst().orElseThrow();
+            assertThat(h.stops).hasSizeGreaterThanOrEqualTo(20_000);
+            System.out.println("ptrace engine cost: 20000 getppid at seccomp stops (allowed): " + bench.substring(6)
+                    + " ns per call");
         }
     }
 
