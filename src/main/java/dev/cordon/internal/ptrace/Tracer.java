@@ -92,8 +92,8 @@ public final class Tracer {
     private final Map<Integer, Integer> tasks = new ConcurrentHashMap<>();
     /** Live processes by pid. */
     private final Map<Integer, Proc> procs = new ConcurrentHashMap<>();
-    /** Every process seen, in order. */
-    private final List<Proc> history = new CopyOnWriteArrayList<>();
+    /** Every process seen, in order (grows with the number of processes: one small record each). */
+    private final List<Proc> history = java.util.Collections.synchronizedList(new ArrayList<>());
     /**
      * Tracees whose first stop came before their parent's fork/clone event, until that event arrives (a
      * parent killed in between never reports it: an entry can outlive its tid, which is harmless: a reused
@@ -150,8 +150,12 @@ public final class Tracer {
 
     /** Every process traced so far, live or ended, in the order they appeared. */
     public List<ProcessInfo> processes() {
-        List<ProcessInfo> out = new ArrayList<>(history.size());
-        for (Proc p : history) out.add(p.info());
+        List<Proc> all;
+        synchronized (history) {
+            all = List.copyOf(history);
+        }
+        List<ProcessInfo> out = new ArrayList<>(all.size());
+        for (Proc p : all) out.add(p.info());
         return out;
     }
 
@@ -314,7 +318,7 @@ public final class Tracer {
                 }
             } catch (SyscallException e) {
                 if (DEBUG) System.err.println("tracer: " + e);
-                if (e.errno() != Errno.ESRCH) throw e;
+                if (e.errno() != Errno.ESRCH && e.errno() != Errno.ECHILD) throw e;
                 // The tracee was killed while we handled its stop: its exit report follows.
             } catch (RuntimeException e) {
                 // A handler failed: the tracee is still stopped. Kill the sandbox; the exits follow.
