@@ -216,6 +216,27 @@ class TracerTest {
     }
 
     @Test
+    void concurrentForkExecFromThreadsOfSeveralProcesses() throws Exception {
+        Recorder rec = new Recorder();
+        try (Traced t = new Traced("parallel", TraceMode.GUARD, rec)) {
+            t.in.close();
+            assertThat(t.lines()).containsExactly("workers ok 4");
+            t.finish();
+            assertThat(t.process.exitValue()).isZero();
+            assertThat(rec.forks).hasValue(4 + 400);
+            assertThat(rec.threads).hasValue(8);
+            assertThat(rec.threadExits).hasValue(8);
+            assertThat(rec.execs).hasValue(400);
+            assertThat(rec.exits).hasValue(1 + 4 + 400);
+            Map<Integer, ProcessInfo> byPid = new java.util.HashMap<>();
+            t.tracer.processes().forEach(p -> byPid.put(p.pid(), p));
+            // Each /bin/true's parent is a worker, each worker's parent the root.
+            assertThat(t.tracer.processes()).filteredOn(p -> "true".equals(p.commandLine().isEmpty() ? null : p.commandLine().get(0)))
+                    .hasSize(400).allSatisfy(p -> assertThat(byPid.get(p.parent()).parent()).isEqualTo(t.pid));
+        }
+    }
+
+    @Test
     void posixSpawnLoopIsFollowedThroughVforkEvents() throws Exception {
         Recorder rec = new Recorder();
         try (Traced t = new Traced("spawnloop", TraceMode.GUARD, rec, "100")) {
