@@ -533,6 +533,27 @@ class TracerTest {
     }
 
     @Test
+    void aFailingHandlerKillsTheSandbox() throws Exception {
+        Recorder rec = new Recorder() {
+            @Override
+            public void onFork(int parentPid, int childPid) {
+                super.onFork(parentPid, childPid);
+                throw new IllegalStateException("no forks today");
+            }
+        };
+        try (Traced t = new Traced("tree", TraceMode.GUARD, rec)) {
+            t.in.close();
+            t.lines();
+            t.finish();
+            assertThat(t.process.exitValue()).isEqualTo(128 + Sys.SIGKILL);
+            assertThat(t.tracer.alerts()).isNotEmpty();
+            assertThat(t.tracer.alerts().get(0).what()).contains("no forks today");
+            assertThat(t.tracer.killReason()).contains("no forks today");
+            assertThat(t.tracer.processes()).allSatisfy(p -> assertThat(alive(p.pid())).isFalse());
+        }
+    }
+
+    @Test
     void seizeFailureNamesTheErrno() {
         assertThatThrownBy(() -> Tracer.start(Integer.MAX_VALUE - 1, TraceMode.GUARD, null))
                 .hasMessageContaining("PTRACE_SEIZE").hasMessageContaining("ESRCH");
