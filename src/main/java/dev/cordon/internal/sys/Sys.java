@@ -47,6 +47,7 @@ public final class Sys {
     static final int NR_LANDLOCK_RESTRICT_SELF = ARCH.require("landlock_restrict_self");
     static final int NR_PROCESS_VM_READV = ARCH.require("process_vm_readv");
     static final int NR_MEMFD_CREATE = ARCH.require("memfd_create");
+    static final int NR_PTRACE = ARCH.require("ptrace");
 
     /** The raw call; returns the kernel's result or throws with the errno. */
     static long call(String name, int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
@@ -310,18 +311,31 @@ public final class Sys {
     }
 
     public static final int SIGKILL = 9, SIGTERM = 15, SIGXCPU = 24, SIGSYS = 31;
-    private static final int P_PIDFD = 3, WEXITED = 4, WNOHANG = 1;
-    private static final int CLD_EXITED = 1;
+    public static final int P_ALL = 0, P_PID = 1, P_PIDFD = 3;
+    public static final int WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WNOWAIT = 0x01000000,
+            __WNOTHREAD = 0x20000000, __WALL = 0x40000000;
+    /** siginfo si_code values of SIGCHLD / waitid. */
+    public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5,
+            CLD_CONTINUED = 6;
 
     /**
      * Reaps the process behind a pidfd (which must have exited) and returns its status and resource use.
      * Only this child is waited for: the JVM's own {@code ProcessBuilder} children are never touched.
      */
     public static ChildExit waitPidfd(int pidfd) {
+        return waitExit(P_PIDFD, pidfd, WEXITED);
+    }
+
+    /**
+     * waitid(idType, id, &info, options, &rusage) for an exit: its status and resource use, or null if
+     * WNOHANG found nothing.
+     */
+    public static ChildExit waitExit(int idType, int id, int options) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(128);
             MemorySegment usage = arena.allocate(144);
-            call("waitid", NR_WAITID, P_PIDFD, pidfd, info.address(), WEXITED, usage.address(), 0);
+            call("waitid", NR_WAITID, idType, id, info.address(), options, usage.address(), 0);
+            if (info.get(JAVA_INT, 16) == 0) return null;
             int code = info.get(JAVA_INT, 8);
             int status = info.get(JAVA_INT, 24);
             long utimeMicros = usage.get(JAVA_LONG, 0) * 1_000_000 + usage.get(JAVA_LONG, 8);
@@ -432,16 +446,26 @@ public final class Sys {
         }
     }
 
-    /** Reads {@code length} bytes of another process's memory; null if unreadable or short. */
+    /** Exactly {@code length} bytes of another process's memory, or null if fewer could be read. */
     public static byte[] readBytes(int pid, long address, int length) {
+        byte[] m = readMemory(pid, address, length);
+        return m.length == length ? m : null;
+    }
+
+    /**
+     * Up to {@code length} bytes of another process's memory from {@code address}: fewer if the range runs
+     * into unmapped memory, empty if nothing is readable or the process is gone.
+     */
+    public static byte[] readMemory(int pid, long address, int length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(Math.max(1, length));
+            long n;
             try {
-                if (processVmRead(pid, address, buf, length) != length) return null;
+                n = processVmRead(pid, address, buf, length);
             } catch (SyscallException e) {
-                return null;
+                return new byte[0];
             }
-            return buf.asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         }
     }
 
@@ -456,5 +480,91 @@ public final class Sys {
             remoteIov.set(JAVA_LONG, 8, length);
             return call("process_vm_readv", NR_PROCESS_VM_READV, pid, localIov.address(), 1, remoteIov.address(), 1, 0);
         }
+    }
+
+    // --- ptrace ---------------------------------------------------------------------------------
+    // Every ptrace request must come from the thread that attached: callers keep to one thread.
+
+    public static final int PTRACE_CONT = 7, PTRACE_DETACH = 17, PTRACE_GETEVENTMSG = 0x4201,
+            PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
+            PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208;
+    /** Register sets for GETREGSET/SETREGSET (ELF note types). */
+    public static final int NT_PRSTATUS = 1, NT_ARM_SYSTEM_CALL = 0x404;
+
+    /**
+     * Per-thread scratch memory for the tracer's frequent calls (waitid, GETEVENTMSG, register sets), so that a
+     * fork-heavy sandbox does not create an arena per event. Layout: [0,16) iovec, [64,512) data.
+     */
+    private static final ThreadLocal<MemorySegment> SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(512, 16));
+    private static final int SCRATCH_DATA = 64, SCRATCH_DATA_SIZE = 448;
+
+    private static String ptraceName(int request) {
+        return switch (request) {
+            case PTRACE_CONT -> "ptrace(PTRACE_CONT)";
+            case PTRACE_DETACH -> "ptrace(PTRACE_DETACH)";
+            case PTRACE_GETEVENTMSG -> "ptrace(PTRACE_GETEVENTMSG)";
+            case PTRACE_GETREGSET -> "ptrace(PTRACE_GETREGSET)";
+            case PTRACE_SETREGSET -> "ptrace(PTRACE_SETREGSET)";
+            case PTRACE_SEIZE -> "ptrace(PTRACE_SEIZE)";
+            case PTRACE_INTERRUPT -> "ptrace(PTRACE_INTERRUPT)";
+            case PTRACE_LISTEN -> "ptrace(PTRACE_LISTEN)";
+            default -> "ptrace(" + request + ")";
+        };
+    }
+
+    /** A ptrace request whose data is a plain value (CONT, LISTEN, SEIZE, INTERRUPT, DETACH). */
+    public static long ptrace(int request, int pid, long addr, long data) {
+        return call(ptraceName(request), NR_PTRACE, request, pid, addr, data, 0, 0);
+    }
+
+    /** PTRACE_GETEVENTMSG: the new pid after a fork/clone event, the former tid after an exec event. */
+    public static long ptraceGetEventMsg(int pid) {
+        MemorySegment s = SCRATCH.get();
+        s.set(JAVA_LONG, SCRATCH_DATA, 0);
+        call(ptraceName(PTRACE_GETEVENTMSG), NR_PTRACE, PTRACE_GETEVENTMSG, pid, 0, s.address() + SCRATCH_DATA, 0, 0);
+        return s.get(JAVA_LONG, SCRATCH_DATA);
+    }
+
+    /**
+     * PTRACE_GETREGSET into {@code into} (as 64-bit words); returns the size in bytes the kernel filled, which
+     * tells the register layout (a 32-bit tracee on a 64-bit kernel gives a smaller set).
+     */
+    public static int ptraceGetRegset(int pid, int type, long[] into) {
+        int bytes = Math.min(into.length * 8, SCRATCH_DATA_SIZE);
+        MemorySegment s = SCRATCH.get();
+        s.asSlice(SCRATCH_DATA, bytes).fill((byte) 0);
+        s.set(JAVA_LONG, 0, s.address() + SCRATCH_DATA);
+        s.set(JAVA_LONG, 8, bytes);
+        call(ptraceName(PTRACE_GETREGSET), NR_PTRACE, PTRACE_GETREGSET, pid, type, s.address(), 0, 0);
+        int filled = (int) s.get(JAVA_LONG, 8);
+        MemorySegment.copy(s, JAVA_LONG, SCRATCH_DATA, into, 0, (filled + 7) / 8);
+        return filled;
+    }
+
+    /** PTRACE_SETREGSET of the first {@code bytes} bytes of {@code words} (little-endian words). */
+    public static void ptraceSetRegset(int pid, int type, long[] words, int bytes) {
+        if (bytes > SCRATCH_DATA_SIZE || bytes > words.length * 8) throw new IllegalArgumentException("bytes " + bytes);
+        MemorySegment s = SCRATCH.get();
+        MemorySegment.copy(words, 0, s, JAVA_LONG, SCRATCH_DATA, (bytes + 7) / 8);
+        s.set(JAVA_LONG, 0, s.address() + SCRATCH_DATA);
+        s.set(JAVA_LONG, 8, bytes);
+        call(ptraceName(PTRACE_SETREGSET), NR_PTRACE, PTRACE_SETREGSET, pid, type, s.address(), 0, 0);
+    }
+
+    /** One waitid result: {@code pid} (a tid for threads), {@code code} (CLD_*), {@code status} (si_status). */
+    public record WaitEvent(int pid, int code, int status) {}
+
+    /**
+     * waitid(idtype, id, &info, options, NULL); null when WNOHANG found nothing. For a ptrace stop, si_status is
+     * the full stop code: the signal in the low byte and the PTRACE_EVENT_* in the next one.
+     */
+    public static WaitEvent waitid(int idType, int id, int options) {
+        MemorySegment info = SCRATCH.get().asSlice(SCRATCH_DATA, 128);
+        info.fill((byte) 0);
+        call("waitid", NR_WAITID, idType, id, info.address(), options, 0, 0);
+        int pid = info.get(JAVA_INT, 16);
+        if (pid == 0) return null;
+        return new WaitEvent(pid, info.get(JAVA_INT, 8), info.get(JAVA_INT, 24));
     }
 }
