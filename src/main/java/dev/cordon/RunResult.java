@@ -26,16 +26,19 @@ import java.util.Optional;
  * @param notEnforced     what the policy asked for and the kernel could not enforce (only in best-effort mode)
  * @param violations      the calls the policy refused, in order (at most the first 1000)
  * @param violationCount  how many calls were refused in all
+ * @param processes       every process of the sandbox, in order of creation (from the ptrace guard; empty when
+ *                        the guard could not be used)
  */
 public record RunResult(int pid, Termination termination, Verdict verdict, Optional<LimitExceeded> limitExceeded,
                         Duration wallTime, Duration userTime, Duration systemTime, long peakMemoryBytes,
                         long peakProcesses, long stdoutBytes, long stderrBytes, String measuredBy,
                         List<String> layers, List<String> notEnforced, List<Violation> violations,
-                        long violationCount) {
+                        long violationCount, List<SandboxedProcessInfo> processes) {
     public RunResult {
         layers = List.copyOf(layers);
         notEnforced = List.copyOf(notEnforced);
         violations = List.copyOf(violations);
+        processes = List.copyOf(processes);
     }
 
     public int exitStatus() {

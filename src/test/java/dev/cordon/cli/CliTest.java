@@ -29,6 +29,13 @@ public class CliTest {
     }
 
     static Ran cordon(List<String> args) {
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(args);
+        return TestKit.nativeRun(cmd, false);
+    }
+
+    /** The command that starts the CLI in a new JVM, without its arguments. */
+    public static List<String> javaCommand() {
         String java = ProcessHandle.current().info().command().orElse("java");
         // Where the classes really come from: under the JUnit console launcher the class path is its own jar.
         String cp = Stream.of(Main.class, picocli.CommandLine.class, JsonFactory.class)
@@ -40,10 +47,7 @@ public class CliTest {
                     }
                 })
                 .reduce((a, b) -> a + File.pathSeparator + b).orElse("");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
-                "dev.cordon.cli.Main"));
-        cmd.addAll(args);
-        return TestKit.nativeRun(cmd, false);
+        return List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp, "dev.cordon.cli.Main");
     }
 
     static Ran cordon(String... args) {

@@ -112,7 +112,7 @@ public final class Launcher {
                         new PathModel(policy.paths(), LandlockRuleset.abi()), policy.tcpConnect(), policy.tcpBind());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
-                        notEnforced, view);
+                        notEnforced, view, policy.bestEffort());
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
                 if (thread.failure != null) throw launchFailure(thread, program, run, policy);
@@ -148,11 +148,8 @@ public final class Launcher {
             reason = ((CgroupSupport.Unavailable) support).reason();
         }
         if (limits.processes() > 0) {
-            if (!policy.bestEffort()) {
-                throw new SandboxException("the process limit needs a cgroup and none can be had: " + reason
-                        + "; pass --best-effort to run without it");
-            }
-            notEnforced.add("process limit (no cgroup: " + reason + ")");
+            layers.add("process limit by the ptrace guard: the sandbox is killed when it is exceeded (no cgroup: "
+                    + reason + ")");
         }
         if (limits.memoryBytes() > 0) layers.add("memory limit per process (RLIMIT_DATA), no cgroup: " + reason);
         if (limits.cpuTime() != null) layers.add("CPU time limit per process (RLIMIT_CPU), no cgroup");

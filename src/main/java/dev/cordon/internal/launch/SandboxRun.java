@@ -17,7 +17,13 @@ import dev.cordon.internal.limits.UserThread;
 import dev.cordon.internal.limits.cgroup.CgroupException;
 import dev.cordon.internal.limits.cgroup.RunCgroup;
 import dev.cordon.internal.limits.cgroup.Usage;
+import dev.cordon.SandboxedProcessInfo;
 import dev.cordon.internal.namespaces.MountView;
+import dev.cordon.internal.ptrace.ExitStatus;
+import dev.cordon.internal.ptrace.ProcessInfo;
+import dev.cordon.internal.ptrace.TraceHandler;
+import dev.cordon.internal.ptrace.TraceMode;
+import dev.cordon.internal.ptrace.Tracer;
 import dev.cordon.internal.namespaces.ProcMounter;
 import dev.cordon.internal.supervise.Decision;
 import dev.cordon.internal.supervise.MemfdHandler;
@@ -78,12 +84,21 @@ public final class SandboxRun implements SandboxWatcher {
     private long violationCount;
     private final Rlimits rlimits;
     private final UserThread limitsThread;
+    /**
+     * The ptrace guard: traces every process of the tree from its first instruction (fork events only, no
+     * syscall stops), so that PTRACE_O_EXITKILL kills the whole sandbox if the JVM dies, even by SIGKILL, and
+     * the report can list every process. Null when it could not be used (best effort) or before the hold.
+     */
+    private volatile Tracer tracer;
+    private final boolean bestEffort;
+
     /** The program's mount view, whose /proc and /sys are mounted while the first exec is held; or null. */
     private final MountView view;
     private final RunCgroup cgroup;
     private final List<OutputRelay> relays;
     private final List<String> layers;
     private final List<String> notEnforced;
+    private final List<String> guardLayer = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<RunResult> result = new CompletableFuture<>();
     private final AtomicReference<LimitExceeded> limitHit = new AtomicReference<>();
@@ -104,8 +119,9 @@ public final class SandboxRun implements SandboxWatcher {
 
     SandboxRun(Limits limits, SandboxFilter filter, Checks checks, Consumer<Violation> onViolation, Rlimits rlimits,
                UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
-               List<String> notEnforced, MountView view) {
+               List<String> notEnforced, MountView view, boolean bestEffort) {
         this.view = view;
+        this.bestEffort = bestEffort;
         this.limits = limits;
         this.filter = filter;
         this.checks = checks;
@@ -115,7 +131,7 @@ public final class SandboxRun implements SandboxWatcher {
         this.cgroup = cgroup;
         this.relays = List.copyOf(relays);
         this.layers = List.copyOf(layers);
-        this.notEnforced = List.copyOf(notEnforced);
+        this.notEnforced = new java.util.concurrent.CopyOnWriteArrayList<>(notEnforced);
     }
 
     @Override
@@ -258,6 +274,17 @@ public final class SandboxRun implements SandboxWatcher {
                 return Decision.fail(Errno.EPERM);
             }
         }
+        try {
+            tracer = Tracer.start(n.pid(), TraceMode.GUARD, guard());
+            guardLayer.add("ptrace guard: every process traced from its first instruction, killed if Cordon dies");
+        } catch (SyscallException e) {
+            if (!bestEffort) {
+                holdFailure = "tracing the program (" + e.getMessage() + "): without it the sandbox would outlive "
+                        + "a killed JVM; pass --best-effort to run without it";
+                return Decision.fail(Errno.EPERM);
+            }
+            notEnforced.add("killing the sandbox if the JVM dies, and the process list (ptrace: " + e.getMessage() + ")");
+        }
         if (view != null && (view.wantsProc() || view.wantsSys())) {
             // The program's own /proc can only be made now that its pid namespace has a process.
             ProcMounter.get().submit(() -> {
@@ -296,6 +323,28 @@ public final class SandboxRun implements SandboxWatcher {
         }
         // Sound to continue: Landlock decides in the kernel which files may be executed.
         return Decision.CONTINUE;
+    }
+
+    /** What the guard reports: new processes count against the process limit where no cgroup enforces it. */
+    private TraceHandler guard() {
+        return new TraceHandler() {
+            @Override
+            public void onFork(int parentPid, int childPid) {
+                checkProcesses();
+            }
+
+            @Override
+            public void onThread(int pid, int tid) {
+                checkProcesses();
+            }
+        };
+    }
+
+    private void checkProcesses() {
+        Tracer t = tracer;
+        if (cgroup == null && limits.processes() > 0 && t != null && t.tracees().size() > limits.processes()) {
+            exceeded(LimitExceeded.PROCESSES);
+        }
     }
 
     /** Called by the launcher once posix_spawn returned the pid. */
@@ -359,8 +408,19 @@ public final class SandboxRun implements SandboxWatcher {
 
     @Override
     public void mainExited() {
-        exit = Sys.waitPidfd(pidfd);
-        endNanos = System.nanoTime();
+        long end = System.nanoTime();
+        Tracer t = tracer;
+        if (t == null) {
+            mainReaped(Sys.waitPidfd(pidfd), end);
+        } else {
+            // The tracer's wait reaps a traced child of the JVM: its status comes from there.
+            t.rootExit().thenAccept(e -> Supervisor.get().schedule(0, () -> mainReaped(e, end)));
+        }
+    }
+
+    private void mainReaped(Sys.ChildExit e, long end) {
+        exit = e;
+        endNanos = end;
         Sys.closeQuietly(pidfd);
         if (allGone) {
             finish();
@@ -389,6 +449,8 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private void killAll() {
+        Tracer t = tracer;
+        if (t != null) t.killAll();
         TreeKiller.killSessions(sessions);
         if (cgroup != null) {
             // The cgroup's kill waits until the cgroup is empty, and a killed main process leaves it only once
@@ -478,8 +540,23 @@ public final class SandboxRun implements SandboxWatcher {
         }
         long stdout = relays.size() > 0 ? relays.get(0).done().join() : -1;
         long stderr = relays.size() > 1 ? relays.get(1).done().join() : -1;
+        List<SandboxedProcessInfo> processes = new ArrayList<>();
+        Tracer t = tracer;
+        if (t != null) {
+            for (ProcessInfo p : t.processes()) {
+                ExitStatus s = p.exit();
+                int parent = p.pid() == pid ? 0 : p.parent();
+                processes.add(new SandboxedProcessInfo(p.pid(), parent, p.executable() == null ? "" : p.executable(),
+                        p.commandLine() == null ? List.of() : p.commandLine(),
+                        s == null ? -1 : s.code(), s == null ? 0 : s.signal()));
+            }
+            if (peakProcesses < 0) peakProcesses = processes.size();
+        }
+        List<String> allLayers = new ArrayList<>(layers);
+        allLayers.addAll(guardLayer);
         return new RunResult(pid, termination, verdict, Optional.ofNullable(hit), Duration.ofNanos(endNanos - startNanos),
-                user, system, peakMemory, peakProcesses, stdout, stderr, measuredBy, layers, missing, seen, seenCount);
+                user, system, peakMemory, peakProcesses, stdout, stderr, measuredBy, allLayers, List.copyOf(missing),
+                seen, seenCount, processes);
     }
 
     /** Runs whose processes may still live; the shutdown hook kills them when the JVM exits. */

@@ -8,6 +8,7 @@ import dev.cordon.Limits;
 import dev.cordon.PathRule;
 import dev.cordon.Policy;
 import dev.cordon.RunResult;
+import dev.cordon.SandboxedProcessInfo;
 import dev.cordon.Termination;
 import dev.cordon.Verdict;
 import dev.cordon.Violation;
@@ -112,6 +113,21 @@ public final class Report {
                 g.writeStringField("measured_by", r.measuredBy());
                 stringArray(g, "layers", r.layers());
                 stringArray(g, "not_enforced", r.notEnforced());
+                g.writeArrayFieldStart("processes");
+                for (SandboxedProcessInfo p : r.processes()) {
+                    g.writeStartObject();
+                    g.writeNumberField("pid", p.pid());
+                    g.writeNumberField("parent", p.parent());
+                    g.writeStringField("executable", p.executable());
+                    stringArray(g, "command_line", p.commandLine());
+                    if (p.signal() > 0) {
+                        g.writeNumberField("signal", p.signal());
+                    } else if (p.exitCode() >= 0) {
+                        g.writeNumberField("exit_code", p.exitCode());
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
                 g.writeNumberField("violation_count", r.violationCount());
                 g.writeArrayFieldStart("violations");
                 for (Violation v : r.violations()) ViolationLog.writeObject(g, v);
