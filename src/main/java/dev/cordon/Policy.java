@@ -23,10 +23,12 @@ import java.util.TreeSet;
  * @param bestEffort      run even if the kernel cannot enforce part of the policy, and report what was not
  *                        enforced; without it such a run is refused
  * @param audit           what the supervisor reports
+ * @param syscalls        a syscall policy that adds restrictions to the mandatory filter; {@link SyscallRules#NONE}
+ *                        for none
  */
 public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
                      Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
-                     boolean bestEffort, AuditLevel audit) {
+                     boolean bestEffort, AuditLevel audit, SyscallRules syscalls) {
 
     /** The user "nobody", which owns nothing. */
     public static final int NOBODY = 65534;
@@ -38,6 +40,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         environment = Map.copyOf(environment);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(audit, "audit");
+        if (syscalls == null) syscalls = SyscallRules.NONE;
         for (int port : concat(tcpConnect, tcpBind)) {
             if (port < 1 || port > 65535) throw new PolicyException("TCP port " + port + " is not in 1..65535");
         }
@@ -50,6 +53,14 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
                 throw new PolicyException("invalid environment variable name \"" + name + "\"");
             }
         }
+    }
+
+    /** A policy without a syscall policy (the form before syscall policies existed). */
+    public Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
+                  Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
+                  boolean bestEffort, AuditLevel audit) {
+        this(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort, audit,
+                SyscallRules.NONE);
     }
 
     private static List<Integer> concat(Set<Integer> a, Set<Integer> b) {
@@ -79,6 +90,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         private Limits limits = Limits.NONE;
         private boolean bestEffort;
         private AuditLevel audit = AuditLevel.DENIED;
+        private SyscallRules syscalls = SyscallRules.NONE;
 
         public Builder allow(Path path, Access access) {
             paths.add(new PathRule(path, access));
@@ -141,9 +153,35 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
             return this;
         }
 
+        /**
+         * Adds a syscall policy text (README, "Syscall policies"); it can only restrict further. Checked at
+         * once: a mistake throws {@link PolicyException} with {@code policy:LINE:COLUMN}.
+         */
+        public Builder syscalls(String text) {
+            this.syscalls = syscalls.and("policy", text);
+            return this;
+        }
+
+        /** Adds syscall policy texts, e.g. read from files (their names are cited in errors and refusals). */
+        public Builder syscalls(SyscallRules rules) {
+            SyscallRules all = syscalls;
+            for (SyscallRules.Source s : rules.sources()) all = all.and(s.name(), s.text());
+            this.syscalls = all;
+            return this;
+        }
+
+        /**
+         * Compute only: the {@code @compute} syscall set, every other call refused with EPERM (no new
+         * processes, no exec after the first, no network, files opened read-only; Landlock decides which).
+         */
+        public Builder computeOnly() {
+            this.syscalls = syscalls.and("--compute-only", SyscallRules.COMPUTE_ONLY);
+            return this;
+        }
+
         public Policy build() {
             return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort,
-                    audit);
+                    audit, syscalls);
         }
     }
 }

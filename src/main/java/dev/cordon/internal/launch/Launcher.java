@@ -18,6 +18,9 @@ import dev.cordon.internal.limits.cgroup.CgroupSupport;
 import dev.cordon.internal.limits.cgroup.Cgroups;
 import dev.cordon.internal.limits.cgroup.RunCgroup;
 import dev.cordon.internal.seccomp.SandboxFilter;
+import dev.cordon.internal.seccomp.SyscallPolicy;
+import dev.cordon.internal.seccomp.SyscallPolicyParser;
+import dev.cordon.internal.syscalls.Arch;
 import dev.cordon.internal.supervise.Supervisor;
 import dev.cordon.internal.sys.Errno;
 import dev.cordon.internal.sys.SeccompNative;
@@ -82,8 +85,10 @@ public final class Launcher {
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : policy.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
 
+        SyscallPolicy syscalls = policy.syscalls().isEmpty() ? null : SyscallPolicyParser.parse(policy.syscalls().sources()
+                .stream().map(s -> new SyscallPolicyParser.Source(s.name(), s.text())).toList(), Arch.current());
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
-                policy.audit() == AuditLevel.ALL);
+                policy.audit() == AuditLevel.ALL, syscalls);
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
@@ -93,6 +98,8 @@ public final class Launcher {
             layers.add("no_new_privs");
             if (ruleset.active()) layers.add("landlock abi " + ruleset.abiVersion());
             layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
+            if (syscalls != null) layers.add("syscall policy (" + syscalls.entries().size() + " rules, default "
+                    + syscalls.defaultAction() + ")");
             layers.add("supervisor: held first exec, session tracking, audit level "
                     + policy.audit().name().toLowerCase(java.util.Locale.ROOT));
 

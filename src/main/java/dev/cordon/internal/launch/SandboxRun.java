@@ -116,9 +116,22 @@ public final class SandboxRun implements SandboxWatcher {
     @Override
     public Decision decide(Notification n) {
         // Refusing is always sound; the rule is matched on the syscall number and register arguments only.
-        Optional<SandboxFilter.Denial> denial = filter.denial(n.nr(), n.args());
+        // The user's syscall policy applies to the program: not to Cordon's own launch code, which runs under
+        // the same filter in the JVM's launch thread, and in the spawned child until its held exec.
+        Optional<SandboxFilter.Denial> denial = filter.denial(n.nr(), n.args(), held);
+        if (denial.isPresent() && denial.get().user() && fromJvm(n)) {
+            denial = filter.denial(n.nr(), n.args(), false);
+        }
         if (denial.isPresent()) {
             report(n, denial.get());
+            if (denial.get().kill()) {
+                // A kill action of the user's policy on a call the launch needs: the kernel could not do it.
+                try {
+                    Sys.kill(n.pid(), Sys.SIGKILL);
+                } catch (SyscallException ignored) {
+                    // Gone already.
+                }
+            }
             return Decision.fail(denial.get().errno());
         }
         if (n.nr() == NR_EXECVE || n.nr() == NR_EXECVEAT) {
@@ -141,7 +154,14 @@ public final class SandboxRun implements SandboxWatcher {
             return Decision.CONTINUE;
         }
         if (n.nr() == NR_MEMFD_CREATE) return MemfdHandler.handle(n);
+        // Notified only for the user's policy, which does not refuse this call: Cordon's own, or allowed.
+        if (filter.routedForUser(n.nr())) return Decision.CONTINUE;
         return Decision.fail(Errno.ENOSYS);
+    }
+
+    /** Whether the caller is a thread of this JVM (the launch thread): its calls are Cordon's own. */
+    private static boolean fromJvm(Notification n) {
+        return Files.exists(Path.of("/proc/self/task", Integer.toString(n.pid())));
     }
 
     private Decision refuse(Notification n, int errno, String reason) {
