@@ -99,7 +99,7 @@ public final class Launcher {
             if (ruleset.active()) layers.add("landlock abi " + ruleset.abiVersion());
             layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
             if (syscalls != null) layers.add("syscall policy (" + syscalls.entries().size() + " rules, default "
-                    + syscalls.defaultAction() + ")");
+                    + SyscallPolicy.describe(syscalls.defaultAction()) + ")");
             layers.add("supervisor: held first exec, session tracking, audit level "
                     + policy.audit().name().toLowerCase(java.util.Locale.ROOT));
 

@@ -42,6 +42,20 @@ public final class SyscallPolicy {
         return defaultAction;
     }
 
+    /** The action in the policy syntax: {@code allow}, {@code errno EPERM}, {@code kill}, ... */
+    public static String describe(Action a) {
+        return switch (a) {
+            case Action.Allow _ -> "allow";
+            case Action.Log _ -> "log";
+            case Action.KillProcess _ -> "kill";
+            case Action.KillThread _ -> "kill-thread";
+            case Action.Trap _ -> "trap";
+            case Action.Errno e -> "errno " + dev.cordon.internal.sys.Errno.name(e.errno());
+            case Action.Trace _ -> "trace";
+            case Action.UserNotif _ -> "notify";
+        };
+    }
+
     /** The rules as written (sets expanded, entries of a set dropped for syscalls the policy names explicitly). */
     public List<Entry> entries() {
         return entries;
