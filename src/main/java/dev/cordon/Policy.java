@@ -23,12 +23,15 @@ import java.util.TreeSet;
  * @param bestEffort      run even if the kernel cannot enforce part of the policy, and report what was not
  *                        enforced; without it such a run is refused
  * @param audit           what the supervisor reports
- * @param namespaces      run the program in its own pid, IPC, UTS and (without network) network namespaces;
- *                        needs root. The program is pid 1 of its namespace, which dies with it.
+ * @param namespaces      run the program in its own mount (only the policy's paths), pid, IPC, UTS and (without
+ *                        network) network namespaces; needs root. The program is pid 1 of its namespace, which
+ *                        dies with it.
+ * @param syscalls        a syscall policy that adds restrictions to the mandatory filter; {@link SyscallRules#NONE}
+ *                        for none
  */
 public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
                      Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
-                     boolean bestEffort, AuditLevel audit, boolean namespaces) {
+                     boolean bestEffort, AuditLevel audit, boolean namespaces, SyscallRules syscalls) {
 
     /** The user "nobody", which owns nothing. */
     public static final int NOBODY = 65534;
@@ -40,6 +43,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         environment = Map.copyOf(environment);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(audit, "audit");
+        if (syscalls == null) syscalls = SyscallRules.NONE;
         for (int port : concat(tcpConnect, tcpBind)) {
             if (port < 1 || port > 65535) throw new PolicyException("TCP port " + port + " is not in 1..65535");
         }
@@ -61,6 +65,14 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
                 throw new PolicyException("invalid environment variable name \"" + name + "\"");
             }
         }
+    }
+
+    /** A policy without namespaces and without a syscall policy. */
+    public Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
+                  Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
+                  boolean bestEffort, AuditLevel audit) {
+        this(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort, audit, false,
+                SyscallRules.NONE);
     }
 
     private static List<Integer> concat(Set<Integer> a, Set<Integer> b) {
@@ -91,6 +103,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         private boolean bestEffort;
         private AuditLevel audit = AuditLevel.DENIED;
         private boolean namespaces;
+        private SyscallRules syscalls = SyscallRules.NONE;
 
         public Builder allow(Path path, Access access) {
             paths.add(new PathRule(path, access));
@@ -164,9 +177,35 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
             return this;
         }
 
+        /**
+         * Adds a syscall policy text (README, "Syscall policies"); it can only restrict further. Checked at
+         * once: a mistake throws {@link PolicyException} with {@code policy:LINE:COLUMN}.
+         */
+        public Builder syscalls(String text) {
+            this.syscalls = syscalls.and("policy", text);
+            return this;
+        }
+
+        /** Adds syscall policy texts, e.g. read from files (their names are cited in errors and refusals). */
+        public Builder syscalls(SyscallRules rules) {
+            SyscallRules all = syscalls;
+            for (SyscallRules.Source s : rules.sources()) all = all.and(s.name(), s.text());
+            this.syscalls = all;
+            return this;
+        }
+
+        /**
+         * Compute only: the {@code @compute} syscall set, every other call refused with EPERM (no new
+         * processes, no exec after the first, no network, files opened read-only; Landlock decides which).
+         */
+        public Builder computeOnly() {
+            this.syscalls = syscalls.and("--compute-only", SyscallRules.COMPUTE_ONLY);
+            return this;
+        }
+
         public Policy build() {
             return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort,
-                    audit, namespaces);
+                    audit, namespaces, syscalls);
         }
     }
 }

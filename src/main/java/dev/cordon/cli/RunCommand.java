@@ -10,6 +10,7 @@ import dev.cordon.RunResult;
 import dev.cordon.SandboxBuilder;
 import dev.cordon.SandboxException;
 import dev.cordon.SandboxProcess;
+import dev.cordon.SyscallRules;
 import dev.cordon.internal.policy.Units;
 import dev.cordon.internal.report.MetaFile;
 import dev.cordon.internal.report.Report;
@@ -78,6 +79,14 @@ final class RunCommand {
                 + "line on stderr; file opens refused by Landlock are not observed), all (file opens are checked by "
                 + "the supervisor too, so every refusal is explained; slower) or none (the kernel alone enforces, at "
                 + "the lowest cost).");
+        single(null, "--syscalls", "FILE", "A syscall policy file: one rule a line, e.g. \"allow write if arg0 == 1\", "
+                + "\"errno EBADF write\", \"kill ptrace\", \"allow @compute\", \"default errno EPERM\" (README, "
+                + "\"Syscall policies\"). It can only add restrictions to the sandbox's own filter.");
+        list(null, "--syscall", "RULE", "One syscall policy rule, as in a --syscalls file; repeatable (errors cite "
+                + "--syscall:N, N counting the --syscall options).");
+        flag(null, "--compute-only", "Compute only: the @compute syscall set (start, read stdin, write stdout/stderr, "
+                + "threads, read-only opens for loading the program), every other call refused with EPERM: no new "
+                + "processes, no exec after the first, no network. The program's files still need --exec/--read.");
         flag("-q", "--quiet", "Do not print the summary line on stderr.");
         flag(null, "--namespaces", "As root: run the program in its own pid (it is pid 1, and everything it starts "
                 + "dies with it), IPC, UTS and, without network, empty network namespaces.");
@@ -259,6 +268,7 @@ final class RunCommand {
                 default -> throw new PolicyException("--audit " + audit + ": not an audit level; use denied, all or none");
             });
         }
+        syscalls(r, b);
         Policy policy = b.build();
         for (var rule : policy.paths()) {
             if (!Files.exists(rule.path())) {
@@ -266,6 +276,22 @@ final class RunCommand {
             }
         }
         return policy;
+    }
+
+    private static void syscalls(ParseResult r, Policy.Builder b) {
+        if (r.matchedOptionValue("--compute-only", false)) b.computeOnly();
+        SyscallRules rules = SyscallRules.NONE;
+        String file = r.matchedOptionValue("--syscalls", null);
+        if (file != null) {
+            try {
+                rules = rules.and(file, Files.readString(Path.of(file)));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw new PolicyException("--syscalls " + file + ": cannot read it: " + e.getMessage());
+            }
+        }
+        List<String> cli = r.matchedOptionValue("--syscall", List.<String>of());
+        if (!cli.isEmpty()) rules = rules.and("--syscall", String.join("\n", cli));
+        b.syscalls(rules);
     }
 
     private static String optionFor(dev.cordon.Access a) {

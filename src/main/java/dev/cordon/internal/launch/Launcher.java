@@ -20,6 +20,9 @@ import dev.cordon.internal.limits.cgroup.CgroupSupport;
 import dev.cordon.internal.limits.cgroup.Cgroups;
 import dev.cordon.internal.limits.cgroup.RunCgroup;
 import dev.cordon.internal.seccomp.SandboxFilter;
+import dev.cordon.internal.seccomp.SyscallPolicy;
+import dev.cordon.internal.seccomp.SyscallPolicyParser;
+import dev.cordon.internal.syscalls.Arch;
 import dev.cordon.internal.supervise.Supervisor;
 import dev.cordon.internal.sys.Errno;
 import dev.cordon.internal.sys.SeccompNative;
@@ -88,8 +91,10 @@ public final class Launcher {
         for (Map.Entry<String, String> e : policy.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
 
         int namespaces = namespaceFlags(policy, layers);
+        SyscallPolicy syscalls = policy.syscalls().isEmpty() ? null : SyscallPolicyParser.parse(policy.syscalls().sources()
+                .stream().map(s -> new SyscallPolicyParser.Source(s.name(), s.text())).toList(), Arch.current());
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
-                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0);
+                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, syscalls);
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
@@ -101,6 +106,8 @@ public final class Launcher {
             layers.add("no_new_privs");
             if (ruleset.active()) layers.add("landlock abi " + ruleset.abiVersion());
             layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
+            if (syscalls != null) layers.add("syscall policy (" + syscalls.entries().size() + " rules, default "
+                    + SyscallPolicy.describe(syscalls.defaultAction()) + ")");
             layers.add("supervisor: held first exec, session tracking, audit level "
                     + policy.audit().name().toLowerCase(java.util.Locale.ROOT));
 
@@ -115,8 +122,11 @@ public final class Launcher {
                         notEnforced, view, policy.bestEffort());
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
-                if (thread.failure != null) throw launchFailure(thread, program, run, policy);
-                int pidfd = Sys.pidfdOpen(thread.pid);
+                if (thread.failure != null) {
+                    Sys.closeQuietly(run.heldPidfd());
+                    throw launchFailure(thread, program, run, policy);
+                }
+                int pidfd = run.heldPidfd();
                 cgroup = null; // the run owns it now
                 run.started(thread.pid, pidfd);
                 return run;

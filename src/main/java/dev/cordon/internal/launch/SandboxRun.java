@@ -90,6 +90,9 @@ public final class SandboxRun implements SandboxWatcher {
      * the report can list every process. Null when it could not be used (best effort) or before the hold.
      */
     private volatile Tracer tracer;
+    private volatile int heldPidfd = -1;
+    /** The supervisor killed a process for a kill rule of the syscall policy (one the kernel program could not apply). */
+    private volatile boolean killedForPolicy;
     private final boolean bestEffort;
 
     /** The program's mount view, whose /proc and /sys are mounted while the first exec is held; or null. */
@@ -137,9 +140,23 @@ public final class SandboxRun implements SandboxWatcher {
     @Override
     public Decision decide(Notification n) {
         // Refusing is always sound; the rule is matched on the syscall number and register arguments only.
-        Optional<SandboxFilter.Denial> denial = filter.denial(n.nr(), n.args());
+        // The user's syscall policy applies to the program: not to Cordon's own launch code, which runs under
+        // the same filter in the JVM's launch thread, and in the spawned child until its held exec.
+        Optional<SandboxFilter.Denial> denial = filter.denial(n.nr(), n.args(), held);
+        if (denial.isPresent() && denial.get().user() && fromJvm(n)) {
+            denial = filter.denial(n.nr(), n.args(), false);
+        }
         if (denial.isPresent()) {
             report(n, denial.get());
+            if (denial.get().kill()) {
+                // A kill action of the user's policy on a call the launch needs: the kernel could not do it.
+                killedForPolicy = true;
+                try {
+                    Sys.kill(n.pid(), Sys.SIGKILL);
+                } catch (SyscallException ignored) {
+                    // Gone already.
+                }
+            }
             return Decision.fail(denial.get().errno());
         }
         if (n.nr() == NR_EXECVE || n.nr() == NR_EXECVEAT) {
@@ -164,7 +181,14 @@ public final class SandboxRun implements SandboxWatcher {
             return Decision.CONTINUE;
         }
         if (n.nr() == NR_MEMFD_CREATE) return MemfdHandler.handle(n);
+        // Notified only for the user's policy, which does not refuse this call: Cordon's own, or allowed.
+        if (filter.routedForUser(n.nr())) return Decision.CONTINUE;
         return Decision.fail(Errno.ENOSYS);
+    }
+
+    /** Whether the caller is a thread of this JVM (the launch thread): its calls are Cordon's own. */
+    private static boolean fromJvm(Notification n) {
+        return Files.exists(Path.of("/proc/self/task", Integer.toString(n.pid())));
     }
 
     private Decision refuse(Notification n, int errno, String reason) {
@@ -273,6 +297,14 @@ public final class SandboxRun implements SandboxWatcher {
                 holdFailure = "joining the cgroup: " + e.getMessage();
                 return Decision.fail(Errno.EPERM);
             }
+        }
+        try {
+            // Opened while the program is held and certainly alive: once traced, the tracer's wait may reap it
+            // before posix_spawn has even returned.
+            heldPidfd = Sys.pidfdOpen(n.pid());
+        } catch (SyscallException e) {
+            holdFailure = "opening a pidfd for the program: " + e.getMessage();
+            return Decision.fail(Errno.EPERM);
         }
         try {
             tracer = Tracer.start(n.pid(), TraceMode.GUARD, guard());
@@ -396,6 +428,11 @@ public final class SandboxRun implements SandboxWatcher {
 
     String holdFailure() {
         return holdFailure;
+    }
+
+    /** The program's pidfd, opened while its first exec was held; -1 if it never got that far. */
+    int heldPidfd() {
+        return heldPidfd;
     }
 
     public int pid() {
@@ -531,7 +568,7 @@ public final class SandboxRun implements SandboxWatcher {
             case MEMORY -> Verdict.MEMORY_LIMIT;
             case PROCESSES -> Verdict.PROCESS_LIMIT;
             case OUTPUT, FILE_SIZE -> Verdict.OUTPUT_LIMIT;
-        } : termination.equals(new Termination.Signaled(SIGSYS)) ? Verdict.POLICY_VIOLATION
+        } : termination.equals(new Termination.Signaled(SIGSYS)) || killedForPolicy ? Verdict.POLICY_VIOLATION
                 : termination.equals(new Termination.Exited(0)) ? Verdict.OK : Verdict.RUNTIME_ERROR;
         List<String> missing = notEnforced;
         if (!allGone) {

@@ -29,9 +29,13 @@ public final class SandboxFilter {
     private static final long LOW32 = 0xffff_ffffL;
 
     /** A call the policy refuses: the errno it gets and the reason the user is told. */
-    public record Denial(int errno, String reason) {}
+    public record Denial(int errno, String reason, boolean kill, boolean user) {
+        public Denial(int errno, String reason) {
+            this(errno, reason, false, false);
+        }
+    }
 
-    private record Group(String reason, List<String> syscalls) {}
+    record Group(String reason, List<String> syscalls) {}
 
     /** Denied with EPERM, by reason. */
     static final List<Group> DENIED = List.of(
@@ -78,12 +82,17 @@ public final class SandboxFilter {
     private final FilterSpec decisions;
     private final FilterSpec kernel;
     private final Map<Rule, String> reasons;
+    private final Map<Rule, String> userReasons;
+    private final java.util.Set<String> routed;
 
-    private SandboxFilter(Arch arch, FilterSpec decisions, FilterSpec kernel, Map<Rule, String> reasons) {
+    private SandboxFilter(Arch arch, FilterSpec decisions, FilterSpec kernel, Map<Rule, String> reasons,
+                          Map<Rule, String> userReasons, java.util.Set<String> routed) {
         this.arch = arch;
         this.decisions = decisions;
         this.kernel = kernel;
         this.reasons = reasons;
+        this.userReasons = userReasons;
+        this.routed = routed;
     }
 
     /**
@@ -104,16 +113,56 @@ public final class SandboxFilter {
      * level all), and with {@code reportDenials} TCP connect and bind go to it too. {@code ipcNamespace}:
      * the program has its own IPC namespace, so SysV IPC and message queues are allowed.
      */
+    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles) {
+        return build(tcp, reportDenials, checkFiles, false, null);
+    }
+
+    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, SyscallPolicy user) {
+        return build(tcp, reportDenials, checkFiles, false, user);
+    }
+
+    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace) {
+        return build(tcp, reportDenials, checkFiles, ipcNamespace, null);
+    }
+
     private static final java.util.concurrent.ConcurrentHashMap<Integer, SandboxFilter> CACHE =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace) {
-        // The filter depends on these four switches only: build and compile each combination once per JVM.
+    /**
+     * Syscalls Cordon's own launch makes under the filter: the launch thread inside the JVM (after installing
+     * the filter: spawning, then ending the thread) and glibc's posix_spawn child before its first exec.
+     * A user policy's refusals of these calls are handed to the supervisor, which lets them through for the
+     * JVM and before the held exec, and applies the policy to the program (kill: SIGKILL, reported).
+     */
+    static final List<String> LAUNCH = List.of("mmap", "munmap", "mprotect", "madvise", "mremap", "brk",
+            "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sigaltstack", "restart_syscall", "sched_yield",
+            "gettid", "getpid", "tgkill", "clone", "clone3", "vfork", "exit", "setsid", "fcntl", "dup2", "dup3",
+            "close", "close_range", "chdir", "fchdir", "execve", "execveat", "write", "prctl", "getrusage",
+            "sched_getaffinity", "nanosleep", "clock_nanosleep", "set_robust_list", "rseq");
+
+    /**
+     * Never restricted by a user policy: the launch thread hands the listener to the supervisor through a
+     * futex, before anyone answers notifications, so futex can be neither refused nor notified.
+     */
+    static final List<String> EXEMPT = List.of("futex");
+
+    /**
+     * The filter with a user's syscall policy combined in (see {@link SyscallPolicy}: the result is the more
+     * restrictive of the mandatory filter and the user's policy, for every call); {@code user} may be null.
+     * Kill and trap actions are in the kernel program, except for the {@link #LAUNCH} calls. Errno actions
+     * go through the supervisor when denials are reported, with the reason "syscall policy line N: rule".
+     */
+    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
+                                      SyscallPolicy user) {
+        if (user != null) return create(tcp, reportDenials, checkFiles, ipcNamespace, user);
+        // Without a user policy the filter depends on four switches only: each combination is built and
+        // compiled once per JVM.
         int key = (tcp ? 1 : 0) | (reportDenials ? 2 : 0) | (checkFiles ? 4 : 0) | (ipcNamespace ? 8 : 0);
-        return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace));
+        return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace, null));
     }
 
-    private static SandboxFilter create(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace) {
+    private static SandboxFilter create(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
+                                        SyscallPolicy user) {
         Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
         Map<Rule, String> reasons = new IdentityHashMap<>();
@@ -177,16 +226,37 @@ public final class SandboxFilter {
         deny(rules, reasons, fastOpen, new Rule("sendmsg", Action.errno(EACCES), Condition.maskedEq(2, MSG_FASTOPEN, MSG_FASTOPEN)));
         deny(rules, reasons, fastOpen, new Rule("sendmmsg", Action.errno(EACCES), Condition.maskedEq(3, MSG_FASTOPEN, MSG_FASTOPEN)));
 
-        FilterSpec decisions = new FilterSpec(Action.ALLOW, rules, Action.errno(ENOSYS), Action.KILL_PROCESS);
-        FilterSpec kernel = decisions;
-        if (reportDenials) {
-            List<Rule> notified = new ArrayList<>();
-            for (Rule r : rules) {
-                notified.add(reasons.containsKey(r) ? new Rule(r.syscall(), Action.USER_NOTIF, r.conditions()) : r);
-            }
-            kernel = new FilterSpec(Action.ALLOW, notified, Action.errno(ENOSYS), Action.KILL_PROCESS);
+        List<Rule> kernelRules = new ArrayList<>();
+        for (Rule r : rules) {
+            kernelRules.add(reportDenials && reasons.containsKey(r) ? new Rule(r.syscall(), Action.USER_NOTIF, r.conditions()) : r);
         }
-        return new SandboxFilter(arch, decisions, kernel, reasons);
+        Action unknown = Action.errno(ENOSYS);
+        Map<Rule, String> userReasons = new IdentityHashMap<>();
+        java.util.Set<String> routed = new java.util.HashSet<>();
+        if (user != null) {
+            if (user.defaultAction().severity() > unknown.severity()) unknown = user.defaultAction();
+            for (SyscallPolicy.Entry e : user.combined(arch)) {
+                Rule r = e.rule();
+                if (EXEMPT.contains(r.syscall())) continue;
+                Action a = r.action();
+                boolean restricts = !(a instanceof Action.Allow || a instanceof Action.Log);
+                rules.add(r);
+                if (!restricts) {
+                    kernelRules.add(r);
+                    continue;
+                }
+                userReasons.put(r, e.origin());
+                if (LAUNCH.contains(r.syscall()) || (reportDenials && a instanceof Action.Errno)) {
+                    kernelRules.add(new Rule(r.syscall(), Action.USER_NOTIF, r.conditions()));
+                    routed.add(r.syscall());
+                } else {
+                    kernelRules.add(r);
+                }
+            }
+        }
+        FilterSpec decisions = new FilterSpec(Action.ALLOW, rules, unknown, Action.KILL_PROCESS);
+        FilterSpec kernel = new FilterSpec(Action.ALLOW, kernelRules, unknown, Action.KILL_PROCESS);
+        return new SandboxFilter(arch, decisions, kernel, reasons, userReasons, routed);
     }
 
     private static void deny(List<Rule> rules, Map<Rule, String> reasons, String reason, Rule rule) {
@@ -210,16 +280,37 @@ public final class SandboxFilter {
 
     /** The denying rule a call matches, if any (the most restrictive, as in the kernel program). */
     public Optional<Denial> denial(int nr, long[] args) {
+        return denial(nr, args, true);
+    }
+
+    /**
+     * As {@link #denial(int, long[])}; {@code includeUser} false leaves out the user's syscall policy (for
+     * Cordon's own calls: the launch thread, and the spawned child before its held exec).
+     */
+    public Optional<Denial> denial(int nr, long[] args, boolean includeUser) {
         String name = arch.name(nr);
         if (name == null) return Optional.empty();
         Rule best = null;
         for (Rule r : decisions.rules()) {
-            if (r.syscall().equals(name) && reasons.containsKey(r) && r.matches(args)
-                    && (best == null || r.action().severity() > best.action().severity())) {
+            if (r.syscall().equals(name) && (reasons.containsKey(r) || includeUser && userReasons.containsKey(r))
+                    && r.matches(args) && (best == null || r.action().severity() > best.action().severity())) {
                 best = r;
             }
         }
-        if (best == null || !(best.action() instanceof Action.Errno e)) return Optional.empty();
-        return Optional.of(new Denial(e.errno(), reasons.get(best)));
+        if (best == null) return Optional.empty();
+        boolean fromUser = userReasons.containsKey(best);
+        String reason = fromUser ? userReasons.get(best) : reasons.get(best);
+        return switch (best.action()) {
+            case Action.Errno e -> Optional.of(new Denial(e.errno(), reason, false, fromUser));
+            case Action.KillProcess _, Action.KillThread _, Action.Trap _ ->
+                    Optional.of(new Denial(EPERM, reason, true, fromUser));
+            default -> Optional.empty();
+        };
+    }
+
+    /** Whether some calls of this syscall reach the supervisor only because of the user's syscall policy. */
+    public boolean routedForUser(int nr) {
+        String name = arch.name(nr);
+        return name != null && routed.contains(name);
     }
 }
