@@ -587,7 +587,6 @@ public final class SandboxRun implements SandboxWatcher {
                         p.commandLine() == null ? List.of() : p.commandLine(),
                         s == null ? -1 : s.code(), s == null ? 0 : s.signal()));
             }
-            if (peakProcesses < 0) peakProcesses = processes.size();
         }
         List<String> allLayers = new ArrayList<>(layers);
         allLayers.addAll(guardLayer);
