@@ -28,10 +28,12 @@ import java.util.TreeSet;
  *                        dies with it.
  * @param syscalls        a syscall policy that adds restrictions to the mandatory filter; {@link SyscallRules#NONE}
  *                        for none
+ * @param engine          how the supervisor sees the calls it decides
  */
 public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
                      Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
-                     boolean bestEffort, AuditLevel audit, boolean namespaces, SyscallRules syscalls) {
+                     boolean bestEffort, AuditLevel audit, boolean namespaces, SyscallRules syscalls,
+                     Engine engine) {
 
     /** The user "nobody", which owns nothing. */
     public static final int NOBODY = 65534;
@@ -44,6 +46,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(audit, "audit");
         if (syscalls == null) syscalls = SyscallRules.NONE;
+        if (engine == null) engine = Engine.NOTIFY;
         for (int port : concat(tcpConnect, tcpBind)) {
             if (port < 1 || port > 65535) throw new PolicyException("TCP port " + port + " is not in 1..65535");
         }
@@ -72,7 +75,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
                   Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
                   boolean bestEffort, AuditLevel audit) {
         this(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort, audit, false,
-                SyscallRules.NONE);
+                SyscallRules.NONE, Engine.NOTIFY);
     }
 
     private static List<Integer> concat(Set<Integer> a, Set<Integer> b) {
@@ -103,6 +106,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         private boolean bestEffort;
         private AuditLevel audit = AuditLevel.DENIED;
         private boolean namespaces;
+        private Engine engine = Engine.NOTIFY;
         private SyscallRules syscalls = SyscallRules.NONE;
 
         public Builder allow(Path path, Access access) {
@@ -172,6 +176,11 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
             return this;
         }
 
+        public Builder engine(Engine engine) {
+            this.engine = java.util.Objects.requireNonNull(engine);
+            return this;
+        }
+
         public Builder namespaces(boolean namespaces) {
             this.namespaces = namespaces;
             return this;
@@ -205,7 +214,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
 
         public Policy build() {
             return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort,
-                    audit, namespaces, syscalls);
+                    audit, namespaces, syscalls, engine);
         }
     }
 }

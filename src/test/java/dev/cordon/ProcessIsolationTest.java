@@ -32,6 +32,9 @@ class ProcessIsolationTest {
         if (TestKit.ROOT) assertThat(field(r.data(), "CapBnd")).isEqualTo("0000000000000000");
         assertThat(field(r.data(), "NoNewPrivs")).isEqualTo("1");
         assertThat(field(r.data(), "Seccomp")).isEqualTo("2");
+        // The engine the suite runs under (./run-tests runs it under both) is the one in force.
+        assertThat(r.result().layers()).anyMatch(l -> l.startsWith(TestKit.ENGINE == Engine.PTRACE
+                ? "ptrace engine:" : "ptrace guard:"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.cordon.cli;
 
 import dev.cordon.AuditLevel;
+import dev.cordon.Engine;
 import dev.cordon.LaunchException;
 import dev.cordon.Limits;
 import dev.cordon.Policy;
@@ -74,6 +75,8 @@ final class RunCommand {
         single(null, "--stderr", "FILE", "Write the program's standard error to FILE (opened by Cordon).");
         single(null, "--report", "FILE", "Write a JSON report of the run to FILE (schema: README, \"Report\").");
         single(null, "--meta", "FILE", "Write the run's figures and status to FILE in isolate's meta-file format.");
+        single(null, "--engine", "ENGINE", "How the supervisor sees the calls it decides: notify (default: seccomp "
+                + "user notification) or ptrace (SECCOMP_RET_TRACE, decided at ptrace stops).");
         single(null, "--log", "FILE", "Write every refused call to FILE as JSON lines, as it happens.");
         single(null, "--audit", "LEVEL", "What the supervisor reports: denied (default: every refused call, as a "
                 + "line on stderr; file opens refused by Landlock are not observed), all (file opens are checked by "
@@ -259,6 +262,14 @@ final class RunCommand {
         b.limits(limits);
         b.bestEffort(r.matchedOptionValue("--best-effort", false));
         b.namespaces(r.matchedOptionValue("--namespaces", false));
+        String engine = r.matchedOptionValue("--engine", null);
+        if (engine != null) {
+            b.engine(switch (engine) {
+                case "notify" -> Engine.NOTIFY;
+                case "ptrace" -> Engine.PTRACE;
+                default -> throw new PolicyException("--engine " + engine + ": not an engine; use notify or ptrace");
+            });
+        }
         String audit = r.matchedOptionValue("--audit", null);
         if (audit != null) {
             b.audit(switch (audit) {

@@ -115,8 +115,22 @@ public final class TestKit {
         }
     }
 
+    /**
+     * The engine every test policy runs under: {@code -Dcordon.test.engine=ptrace} runs the same policy tests
+     * against the ptrace engine (./run-tests does both).
+     */
+    public static final dev.cordon.Engine ENGINE =
+            "ptrace".equals(System.getProperty("cordon.test.engine")) ? dev.cordon.Engine.PTRACE : dev.cordon.Engine.NOTIFY;
+
+    static Policy withTestEngine(Policy p) {
+        if (p.engine() == ENGINE) return p;
+        return new Policy(p.paths(), p.tcpConnect(), p.tcpBind(), p.environment(), p.workingDirectory(), p.uid(),
+                p.gid(), p.limits(), p.bestEffort(), p.audit(), p.namespaces(), p.syscalls(), ENGINE);
+    }
+
     /** Runs a command in the sandbox, capturing stdout and stderr. */
     public static Ran run(Policy policy, List<String> command) {
+        policy = withTestEngine(policy);
         try (SandboxProcess p = new SandboxBuilder(policy, command).start()) {
             p.stdin().close();
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.stderr()));

@@ -1,6 +1,7 @@
 package dev.cordon.internal.launch;
 
 import dev.cordon.AuditLevel;
+import dev.cordon.Engine;
 import dev.cordon.LaunchException;
 import dev.cordon.Violation;
 import dev.cordon.Policy;
@@ -95,6 +96,7 @@ public final class Launcher {
                 .stream().map(s -> new SyscallPolicyParser.Source(s.name(), s.text())).toList(), Arch.current());
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
                 policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, syscalls);
+        if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
@@ -108,7 +110,8 @@ public final class Launcher {
             layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
             if (syscalls != null) layers.add("syscall policy (" + syscalls.entries().size() + " rules, default "
                     + SyscallPolicy.describe(syscalls.defaultAction()) + ")");
-            layers.add("supervisor: held first exec, session tracking, audit level "
+            layers.add("supervisor (" + policy.engine().name().toLowerCase(java.util.Locale.ROOT)
+                    + " engine): held first exec, session tracking, audit level "
                     + policy.audit().name().toLowerCase(java.util.Locale.ROOT));
 
             List<String> notEnforced = new ArrayList<>(ruleset.notEnforced());
@@ -119,7 +122,7 @@ public final class Launcher {
                         new PathModel(policy.paths(), LandlockRuleset.abi()), policy.tcpConnect(), policy.tcpBind());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
-                        notEnforced, view, policy.bestEffort());
+                        notEnforced, view, policy.bestEffort(), policy.engine());
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
                 if (thread.failure != null) {

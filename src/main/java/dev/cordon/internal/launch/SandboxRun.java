@@ -21,6 +21,9 @@ import dev.cordon.SandboxedProcessInfo;
 import dev.cordon.internal.namespaces.MountView;
 import dev.cordon.internal.ptrace.ExitStatus;
 import dev.cordon.internal.ptrace.ProcessInfo;
+import dev.cordon.Engine;
+import dev.cordon.internal.ptrace.SyscallStop;
+import dev.cordon.internal.ptrace.TraceDecision;
 import dev.cordon.internal.ptrace.TraceHandler;
 import dev.cordon.internal.ptrace.TraceMode;
 import dev.cordon.internal.ptrace.Tracer;
@@ -94,6 +97,7 @@ public final class SandboxRun implements SandboxWatcher {
     /** The supervisor killed a process for a kill rule of the syscall policy (one the kernel program could not apply). */
     private volatile boolean killedForPolicy;
     private final boolean bestEffort;
+    private final Engine engine;
 
     /** The program's mount view, whose /proc and /sys are mounted while the first exec is held; or null. */
     private final MountView view;
@@ -122,8 +126,9 @@ public final class SandboxRun implements SandboxWatcher {
 
     SandboxRun(Limits limits, SandboxFilter filter, Checks checks, Consumer<Violation> onViolation, Rlimits rlimits,
                UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
-               List<String> notEnforced, MountView view, boolean bestEffort) {
+               List<String> notEnforced, MountView view, boolean bestEffort, Engine engine) {
         this.view = view;
+        this.engine = engine;
         this.bestEffort = bestEffort;
         this.limits = limits;
         this.filter = filter;
@@ -307,8 +312,14 @@ public final class SandboxRun implements SandboxWatcher {
             return Decision.fail(Errno.EPERM);
         }
         try {
-            tracer = Tracer.start(n.pid(), TraceMode.GUARD, guard());
-            guardLayer.add("ptrace guard: every process traced from its first instruction, killed if Cordon dies");
+            if (engine == Engine.PTRACE) {
+                tracer = Tracer.start(n.pid(), TraceMode.ENGINE, guard());
+                guardLayer.add("ptrace engine: every process traced from its first instruction, killed if Cordon "
+                        + "dies; supervised calls decided at seccomp stops");
+            } else {
+                tracer = Tracer.start(n.pid(), TraceMode.GUARD, guard());
+                guardLayer.add("ptrace guard: every process traced from its first instruction, killed if Cordon dies");
+            }
         } catch (SyscallException e) {
             if (!bestEffort) {
                 holdFailure = "tracing the program (" + e.getMessage() + "): without it the sandbox would outlive "
@@ -369,6 +380,31 @@ public final class SandboxRun implements SandboxWatcher {
             public void onThread(int pid, int tid) {
                 checkProcesses();
             }
+
+            @Override
+            public TraceDecision onSyscall(int tid, SyscallStop stop) {
+                return decideAtStop(tid, stop);
+            }
+        };
+    }
+
+    /**
+     * The ptrace engine: a seccomp stop decided by the same code as a notification. What the tracer can do and
+     * user notification cannot is change a register: memfd_create gets MFD_NOEXEC_SEAL added to its flags and
+     * runs in the program itself (the notify engine performs it in the supervisor instead). Allowing stays sound
+     * as it is for notifications: what Landlock or a register value decides cannot be raced.
+     */
+    private TraceDecision decideAtStop(int tid, SyscallStop stop) {
+        Notification n = new Notification(-1, 0, tid, stop.nr(), stop.arch(), stop.args());
+        if (stop.nr() == NR_MEMFD_CREATE && filter.denial(stop.nr(), stop.args(), held).isEmpty()) {
+            return new TraceDecision.SetArg(1, stop.args()[1] | Sys.MFD_NOEXEC_SEAL);
+        }
+        return switch (decide(n)) {
+            case Decision.Continue c -> TraceDecision.ALLOW;
+            case Decision.Fail f -> TraceDecision.deny(f.errno());
+            case Decision.Value v -> TraceDecision.kill("a value answer has no ptrace form (syscall " + stop.nr() + ")");
+            case Decision.Answered a -> TraceDecision.kill("an asynchronous answer has no ptrace form (syscall "
+                    + stop.nr() + ")");
         };
     }
 

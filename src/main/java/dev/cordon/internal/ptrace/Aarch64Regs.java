@@ -43,4 +43,12 @@ final class Aarch64Regs implements Regs {
         w[X0] = result;
         Sys.ptraceSetRegset(tid, Sys.NT_PRSTATUS, w, words() * 8);
     }
+
+    @Override
+    public void setArg(int tid, long[] r, int i, long value) {
+        // Arguments are x0..x5; at a seccomp stop the call has not read them yet.
+        long[] w = r.clone();
+        w[X0 + i] = value;
+        Sys.ptraceSetRegset(tid, Sys.NT_PRSTATUS, w, words() * 8);
+    }
 }

@@ -26,6 +26,9 @@ sealed interface Regs permits X86_64Regs, Aarch64Regs {
      */
     void skip(int tid, long[] r, long result);
 
+    /** Changes argument {@code i} of the call the tracee is stopped at, which then runs with it. */
+    void setArg(int tid, long[] r, int i, long value);
+
     default SyscallStop stop(long[] r) {
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) args[i] = arg(r, i);

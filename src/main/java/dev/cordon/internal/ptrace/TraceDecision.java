@@ -15,6 +15,13 @@ public sealed interface TraceDecision {
     /** Kill every process of the sandbox (SIGKILL to every tracee), for this reason. */
     record Kill(String reason) implements TraceDecision {}
 
+    /** Let the call run with argument {@code index} (0..5) changed to {@code value}: what user notification cannot do. */
+    record SetArg(int index, long value) implements TraceDecision {
+        public SetArg {
+            if (index < 0 || index > 5) throw new IllegalArgumentException("argument " + index);
+        }
+    }
+
     TraceDecision ALLOW = new Allow();
 
     static TraceDecision deny(int errno) {

@@ -510,6 +510,15 @@ public final class Tracer {
             alert(tid, "at another system call when the decision was applied: " + regs.stop(now) + " instead of " + stop);
             return;
         }
+        if (decision instanceof TraceDecision.SetArg a) {
+            try {
+                regs.setArg(tid, now, a.index(), a.value());
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.ESRCH) throw e;
+                if (!killing) alert(tid, "running or gone while its system call " + stop.nr() + " was being rewritten");
+                return;
+            }
+        }
         if (decision instanceof TraceDecision.Deny d) {
             try {
                 regs.skip(tid, now, -d.errno());

@@ -44,4 +44,11 @@ final class X86_64Regs implements Regs {
         w[RAX] = result;
         Sys.ptraceSetRegset(tid, Sys.NT_PRSTATUS, w, words() * 8);
     }
+
+    @Override
+    public void setArg(int tid, long[] r, int i, long value) {
+        long[] w = r.clone();
+        w[ARGS[i]] = value;
+        Sys.ptraceSetRegset(tid, Sys.NT_PRSTATUS, w, words() * 8);
+    }
 }

@@ -264,6 +264,32 @@ public final class SandboxFilter {
         reasons.put(rule, reason);
     }
 
+    private volatile SandboxFilter traced;
+
+    /**
+     * This filter for the ptrace engine: the calls the supervisor decides go to the tracer (SECCOMP_RET_TRACE)
+     * instead of the listener, except those that must stay on the listener: exec (the held first one, and the
+     * tracer reports later ones as events), setsid (glibc's posix_spawn child calls it before any tracer is
+     * attached), the calls Cordon's own launch makes ({@link #LAUNCH}) and file opens (the JVM's launch thread
+     * runs under this filter untraced: a TRACE result without a tracer is ENOSYS).
+     */
+    public SandboxFilter forPtraceEngine() {
+        SandboxFilter t = traced;
+        if (t != null) return t;
+        java.util.Set<String> keep = new java.util.HashSet<>(LAUNCH);
+        keep.addAll(List.of("execve", "execveat", "setsid"));
+        keep.addAll(FILES_CHECKED);
+        List<Rule> rules = new ArrayList<>();
+        for (Rule r : kernel.rules()) {
+            rules.add(r.action() instanceof Action.UserNotif && !keep.contains(r.syscall())
+                    ? new Rule(r.syscall(), Action.trace(0), r.conditions()) : r);
+        }
+        FilterSpec spec = new FilterSpec(kernel.defaultAction(), rules, kernel.unknownSyscallAction(),
+                kernel.badArchAction());
+        traced = t = new SandboxFilter(arch, decisions, spec, reasons, userReasons, routed);
+        return t;
+    }
+
     /** The rules as the kernel runs them. */
     public FilterSpec kernelSpec() {
         return kernel;
