@@ -28,6 +28,7 @@ public final class SandboxBuilder {
     private Redirect stdout = Redirect.PIPE;
     private Redirect stderr = Redirect.PIPE;
     private Consumer<Violation> onViolation = v -> { };
+    private Consumer<SupervisedCall> onCall;
 
     public SandboxBuilder(Policy policy, List<String> command) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -63,6 +64,15 @@ public final class SandboxBuilder {
      */
     public SandboxBuilder onViolation(Consumer<Violation> listener) {
         this.onViolation = Objects.requireNonNull(listener);
+        return this;
+    }
+
+    /**
+     * Called on the supervisor thread for each supervised call that was let through (at audit level
+     * {@link AuditLevel#ALL}: execs, file opens, connect and bind, memfd_create), for an strace-like view.
+     */
+    public SandboxBuilder onCall(Consumer<SupervisedCall> listener) {
+        this.onCall = Objects.requireNonNull(listener);
         return this;
     }
 
@@ -122,7 +132,7 @@ public final class SandboxBuilder {
                     toClose.add(pipe[1]);
                 }
             }
-            SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds, relays, onViolation));
+            SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds, relays, onViolation, onCall));
             relays = List.of(); // the run owns them now
             SandboxProcess process = new SandboxProcess(run, parentEnds);
             parentEnds = null; // owned by the process now

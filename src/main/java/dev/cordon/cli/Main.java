@@ -25,10 +25,13 @@ public final class Main {
         top.mixinStandardHelpOptions(true);
         top.usageMessage().description("Runs a program, and every process it starts, under a policy enforced by the kernel.");
         RunCommand run = new RunCommand();
+        RunCommand trace = new RunCommand(true);
         top.addSubcommand("run", run.spec());
+        top.addSubcommand("trace", trace.spec());
         CommandLine cl = new CommandLine(top);
         cl.setStopAtPositional(false);
         cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("trace").setStopAtPositional(true);
         PrintWriter err = new PrintWriter(System.err, true);
         CommandLine.ParseResult parsed;
         try {
@@ -43,6 +46,7 @@ public final class Main {
             cl.usage(System.err);
             return EXIT_USAGE;
         }
-        return run.execute(parsed.subcommand(), err);
+        CommandLine.ParseResult sub = parsed.subcommand();
+        return ("trace".equals(sub.commandSpec().name()) ? trace : run).execute(sub, err);
     }
 }

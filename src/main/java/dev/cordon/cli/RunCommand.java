@@ -30,14 +30,26 @@ import java.util.List;
 
 /** {@code cordon run [OPTIONS] [--] PROGRAM [ARG...]}. */
 final class RunCommand {
-    private final CommandSpec spec = CommandSpec.create().name("run");
+    private final CommandSpec spec;
+    private final boolean trace;
 
     RunCommand() {
+        this(false);
+    }
+
+    /** {@code trace}: {@code cordon trace}, the same options, every supervised call shown live with its verdict. */
+    RunCommand(boolean trace) {
+        this.trace = trace;
+        this.spec = CommandSpec.create().name(trace ? "trace" : "run");
         spec.mixinStandardHelpOptions(true);
         spec.usageMessage()
-                .description("Runs PROGRAM in a sandbox. Nothing is allowed unless an option allows it: no file, "
-                        + "no network, no environment variable. Paths must be absolute; a directory rule covers "
-                        + "everything beneath it.")
+                .description(trace
+                        ? "Runs PROGRAM like 'cordon run', with audit level all, and prints every supervised call of "
+                          + "the whole process tree as it happens (execs, file opens, connect, bind, memfd and every "
+                          + "refused call) with the policy's verdict: for writing a policy."
+                        : "Runs PROGRAM in a sandbox. Nothing is allowed unless an option allows it: no file, "
+                          + "no network, no environment variable. Paths must be absolute; a directory rule covers "
+                          + "everything beneath it.")
                 .footerHeading("%nExit status:%n")
                 .footer("  N      the program's own exit code",
                         "  128+N  the program was ended by signal N",
@@ -123,6 +135,10 @@ final class RunCommand {
     }
 
     int execute(ParseResult r, PrintWriter err) {
+        if (trace && r.hasMatchedOption("--audit")) {
+            err.println("cordon: --audit: trace always runs at audit level all");
+            return Main.EXIT_USAGE;
+        }
         List<String> command = r.matchedPositionalValue(0, List.of());
         if (command.isEmpty()) {
             err.println("cordon: no program given (see 'cordon run --help')");
@@ -166,9 +182,14 @@ final class RunCommand {
         // On stderr each distinct refused call once (libraries retry the same probe); the log gets every event.
         java.util.Set<String> printed = java.util.concurrent.ConcurrentHashMap.newKeySet();
         builder.onViolation(v -> {
-            if (!quiet && printed.add(v.process() + " " + v.call())) err.println("cordon: " + v.describe());
+            if (trace) {
+                err.println("[" + v.pid() + " " + v.process() + "] " + v.call() + " = " + v.action() + " (" + v.reason() + ")");
+            } else if (!quiet && printed.add(v.process() + " " + v.call())) {
+                err.println("cordon: " + v.describe());
+            }
             if (log != null) log.write(v);
         });
+        if (trace) builder.onCall(c -> err.println("[" + c.pid() + " " + c.process() + "] " + c.call() + " = allowed"));
         try (SandboxProcess process = builder.start(); ViolationLog closing = log) {
             RunResult result = process.waitFor();
             if (!quiet) err.println(Report.summary(result));
@@ -212,7 +233,7 @@ final class RunCommand {
         }
     }
 
-    private static Policy policy(ParseResult r) {
+    private Policy policy(ParseResult r) {
         Policy.Builder b = Policy.builder();
         for (String p : r.matchedOptionValue("--read", List.<String>of())) b.read(absolute("--read", p));
         for (String p : r.matchedOptionValue("--write", List.<String>of())) b.write(absolute("--write", p));
@@ -271,7 +292,8 @@ final class RunCommand {
             });
         }
         String audit = r.matchedOptionValue("--audit", null);
-        if (audit != null) {
+        if (trace) b.audit(AuditLevel.ALL);
+        if (audit != null && !trace) {
             b.audit(switch (audit) {
                 case "none" -> AuditLevel.NONE;
                 case "denied" -> AuditLevel.DENIED;

@@ -155,6 +155,23 @@ public class CliTest {
     }
 
     @Test
+    void traceShowsEverySupervisedCallWithItsVerdict() {
+        Path dir = TestKit.newDir("trace");
+        Path secret = TestKit.file(TestKit.newDir("secret"), "s.txt", "x");
+        List<String> args = new ArrayList<>(List.of("trace"));
+        args.addAll(SYSTEM);
+        args.addAll(List.of("--read", dir.toString(), "--", "sh", "-c", "cat " + secret + "; exit 0"));
+        Ran r = cordon(args);
+        assertThat(r.exit()).isZero();
+        List<String> lines = r.stderr().lines().toList();
+        assertThat(lines).anyMatch(l -> l.matches("\\[\\d+ sh\\] execve\\(\"/usr/bin/cat\"\\) = allowed"));
+        assertThat(lines).anyMatch(l -> l.matches("\\[\\d+ cat\\] openat\\(AT_FDCWD, \"" + java.util.regex.Pattern.quote(secret.toString())
+                + "\", O_RDONLY\\) = EACCES \\(not in read rules\\)"));
+        assertThat(cordon("trace", "--audit", "none", "--", "true").stderr())
+                .isEqualTo("cordon: --audit: trace always runs at audit level all\n");
+    }
+
+    @Test
     void metaFileInIsolateFormat() throws Exception {
         Path meta = TestKit.newDir("cli").resolve("meta.txt");
         Ran r = cordon(run(concat(SYSTEM, "--wall-time", "1s", "--meta", meta.toString()), "sleep", "10"));

@@ -68,7 +68,7 @@ public final class Launcher {
      * and stderr on to their destination when an output limit is set (else empty).
      */
     public record Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays,
-                         Consumer<Violation> onViolation) {}
+                         Consumer<Violation> onViolation, Consumer<dev.cordon.SupervisedCall> onCall) {}
 
     private static final AtomicBoolean STALE_CLEANED = new AtomicBoolean();
 
@@ -123,6 +123,7 @@ public final class Launcher {
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());
+                run.onCall(launch.onCall());
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
                 if (thread.failure != null) {

@@ -176,10 +176,12 @@ public final class SandboxRun implements SandboxWatcher {
             if (why.isPresent()) {
                 return refuse(n, Errno.EACCES, "executing " + shown(program.get()) + ": " + why.get());
             }
-            return Decision.CONTINUE;
+            return allowed(n, Decision.CONTINUE);
         }
-        if (n.nr() == NR_CONNECT || n.nr() == NR_BIND) return checkPort(n, n.nr() == NR_CONNECT);
-        if (n.nr() == NR_OPENAT || n.nr() == NR_OPENAT2 || n.nr() == NR_OPEN || n.nr() == NR_CREAT) return checkOpen(n);
+        if (n.nr() == NR_CONNECT || n.nr() == NR_BIND) return allowed(n, checkPort(n, n.nr() == NR_CONNECT));
+        if (n.nr() == NR_OPENAT || n.nr() == NR_OPENAT2 || n.nr() == NR_OPEN || n.nr() == NR_CREAT) {
+            return allowed(n, checkOpen(n));
+        }
         if (n.nr() == NR_SETSID) {
             // A register-only call: continuing cannot be raced. The new session is the caller's pid.
             sessions.add(n.pid());
@@ -273,13 +275,7 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private void report(Notification n, SandboxFilter.Denial denial) {
-        String process;
-        try {
-            process = ProcFs.read(Path.of("/proc", Integer.toString(n.pid()), "comm")).strip();
-        } catch (IOException e) {
-            process = "?";
-        }
-        Violation v = new Violation(Instant.now(), n.pid(), process, Arch.current().name(n.nr()),
+        Violation v = new Violation(Instant.now(), n.pid(), processName(n.pid()), Arch.current().name(n.nr()),
                 CallDecoder.decode(Arch.current(), n), denial.reason(), Errno.name(denial.errno()));
         synchronized (violations) {
             violationCount++;
@@ -366,6 +362,34 @@ public final class SandboxRun implements SandboxWatcher {
         }
         // Sound to continue: Landlock decides in the kernel which files may be executed.
         return Decision.CONTINUE;
+    }
+
+    private volatile Consumer<dev.cordon.SupervisedCall> onCall;
+
+    void onCall(Consumer<dev.cordon.SupervisedCall> listener) {
+        this.onCall = listener;
+    }
+
+    /** Reports a supervised call that was let through, for {@code cordon trace}. */
+    private Decision allowed(Notification n, Decision d) {
+        Consumer<dev.cordon.SupervisedCall> listener = onCall;
+        if (listener != null && d instanceof Decision.Continue) {
+            try {
+                listener.accept(new dev.cordon.SupervisedCall(Instant.now(), n.pid(), processName(n.pid()),
+                        CallDecoder.decode(Arch.current(), n)));
+            } catch (RuntimeException e) {
+                System.err.println("cordon: call listener failed: " + e);
+            }
+        }
+        return d;
+    }
+
+    private static String processName(int pid) {
+        try {
+            return ProcFs.read(Path.of("/proc", Integer.toString(pid), "comm")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     /** What the guard reports: new processes count against the process limit where no cgroup enforces it. */
