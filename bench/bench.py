@@ -411,7 +411,7 @@ def render(meta, workloads, summary, baseline):
     L.append(f"- date: {meta['date']}")
     L.append(f"- machine: {meta['cpu']}, {meta['cores']} cores, kernel {meta['kernel']}, {meta['os']}")
     L.append(f"- commit: `{meta['commit']}`{' (with uncommitted changes)' if meta['dirty'] else ''}")
-    L.append(f"- run: `{meta['command']}`: {meta['rounds']} rounds{', QUICK (loop counts / 4)' if meta['quick'] else ''}, "
+    L.append(f"- run: `{meta['command']}`: {meta['rounds']} round{'' if meta['rounds'] == 1 else 's'}{', QUICK (loop counts / 4)' if meta['quick'] else ''}, "
              f"user {meta['user']}; total {meta['elapsed_s']:.0f} s")
     L.append(f"- tools: {meta['tools']}")
     L.append("")
@@ -573,6 +573,9 @@ def main():
             "bwrap binds /usr (read-only), /lib64 (or its symlink) and the temp dir, with --unshare-all "
             "--die-with-parent. The launch row for bwrap is 200 bwrap runs of /bin/true from the same C driver.",
             "A configuration that fails is reported as not run with its error; no number is made up.",
+            "The library rows include one sandbox launch (several ms here: see the launch row) in their time, which "
+            "overstates the ratio of the short workloads (threads, ~10-40 ms natively); compare their difference to "
+            "the per-launch cost before reading it as a per-syscall cost.",
         ]})
     os.makedirs(a.out, exist_ok=True)
     md = render(meta, workloads, summary, baseline)
