@@ -517,6 +517,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated workload keys")
+    ap.add_argument("--configs", default="", help="comma-separated configuration keys (native is always run)")
     ap.add_argument("--out", default=os.path.join(BENCH, "results"))
     ap.add_argument("--command", default="bench/run")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -542,6 +543,13 @@ def main():
     if unknown:
         sys.exit(f"bench/run: unknown workload {', '.join(sorted(unknown))}; "
                  f"known: {', '.join(w.key for w in WORKLOADS)}")
+    configs = set(x for x in a.configs.split(",") if x)
+    unknown = configs - {c.key for c in CONFIGS}
+    if unknown:
+        sys.exit(f"bench/run: unknown configuration {', '.join(sorted(unknown))}; "
+                 f"known: {', '.join(c.key for c in CONFIGS)}")
+    if configs:
+        CONFIGS[:] = [c for c in CONFIGS if c.key in configs]
     available = {t for t in ("bwrap", "strace", "gcc", "make") if shutil.which(t)}
     tmp = tempfile.mkdtemp(prefix="cordon-bench-")
     ctx = Ctx(tmp, a.quick)
