@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -83,8 +84,9 @@ def strace_seccomp(ctx, argv):
 
 
 class Config:
-    def __init__(self, key, title, wrap, needs=None, cli=False):
+    def __init__(self, key, title, wrap, needs=None, cli=False, cpu=True):
         self.key, self.title, self.wrap, self.needs, self.cli = key, title, wrap, needs, cli
+        self.cpu = cpu  # whether the command's RUSAGE_CHILDREN is the workload's CPU time
 
 
 # The library in a warm JVM (bench/java/.../LaunchBench.java): the workload runs once in a sandbox after warm-up
@@ -101,7 +103,8 @@ CONFIGS = [
     Config("cordon", "Cordon (CLI)", cordon_cli(), cli=True),
     # Config("cordon-ptrace", "Cordon --engine ptrace (CLI)", cordon_cli("--engine", "ptrace"), cli=True),
     # Config("cordon-audit", "Cordon --audit all (CLI)", cordon_cli("--audit", "all"), cli=True),
-    Config("bwrap", "bwrap", bwrap, needs="bwrap"),
+    # bwrap's RUSAGE_CHILDREN misses the sandboxed program (its pid-namespace init does not pass it on): no CPU ratio.
+    Config("bwrap", "bwrap", bwrap, needs="bwrap", cpu=False),
     Config("strace", "strace -f", strace_all, needs="strace"),
     Config("strace-seccomp", "strace -f --seccomp-bpf (file,process,network)", strace_seccomp, needs="strace"),
 ]
@@ -292,20 +295,25 @@ class Failure(Exception):
 
 
 def measure(ctx, argv, parse=None, workload=None, use_env=True):
+    """Runs argv; returns (value, cpu): value is the wall time, or the field `parse` the command prints; cpu is the
+    user+system time of the command and the children it waited for (from RUSAGE_CHILDREN, or the field cpu_s)."""
     if workload is not None and workload.prepare:
         workload.prepare(ctx)
     env = dict(os.environ) if not use_env else ctx.env
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(argv, cwd=ctx.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if p.returncode != 0:
         err = (p.stderr.decode(errors="replace").strip().splitlines() or ["(no message)"])
         raise Failure(f"exit {p.returncode}: {err[-1][:200]}")
     if parse:
         fields = dict(kv.split("=", 1) for kv in p.stdout.decode().split())
-        return float(fields[parse])
-    return wall
+        return float(fields[parse]), (float(fields["cpu_s"]) if "cpu_s" in fields else None)
+    return wall, cpu
 
 
 def config_command(ctx, w, cfg):
@@ -331,7 +339,7 @@ def run_suite(ctx, rounds, only, available, log):
     for w in workloads:
         data[w.key] = {}
         for cfg in applicable(w, available):
-            entry = {"samples": [], "native": [], "error": None}
+            entry = {"samples": [], "native": [], "cpu": [], "native_cpu": [], "error": None}
             if cfg.needs and cfg.needs not in available:
                 entry["error"] = f"{cfg.needs} is not installed"
             data[w.key][cfg.key] = entry
@@ -342,9 +350,9 @@ def run_suite(ctx, rounds, only, available, log):
                 if entry["error"]:
                     continue
                 try:
-                    native = measure(ctx, w.argv(ctx), workload=w) if w.native else None
+                    native, native_cpu = measure(ctx, w.argv(ctx), workload=w) if w.native else (None, None)
                     argv, parse = config_command(ctx, w, cfg)
-                    t = measure(ctx, argv, parse=parse, workload=w, use_env=not cfg.cli and cfg is not LIBRARY)
+                    t, cpu = measure(ctx, argv, parse=parse, workload=w, use_env=not cfg.cli and cfg is not LIBRARY)
                 except Failure as e:
                     entry["error"] = str(e)
                     log(f"  round {r + 1} {w.key} / {cfg.key}: FAILED {e}")
@@ -354,6 +362,11 @@ def run_suite(ctx, rounds, only, available, log):
                     log(f"  round {r + 1} {w.key} / {cfg.key}: FAILED {e}")
                     continue
                 entry["samples"].append(t)
+                # CPU time is compared only where it is the workload's own: not for the CLI (the JVM's CPU is in it)
+                # nor for the launch rows (the library's CPU is the JVM's, not a child's).
+                if native is not None and cpu is not None and cfg.cpu and not cfg.cli and w.key not in ("launch", "cli"):
+                    entry["cpu"].append(cpu)
+                    entry["native_cpu"].append(native_cpu)
                 if native is not None:
                     entry["native"].append(native)
                 log(f"  round {r + 1}/{rounds} {w.key:10s} {cfg.key:15s} "
@@ -386,6 +399,8 @@ def summarize(workloads, data):
                 s["ratio_min"], s["ratio_max"] = min(ratios), max(ratios)
                 if ck == "cordon" and w.net and baseline is not None and s["native_median"] >= NET_MIN_NATIVE_S:
                     s["net"] = (s["median"] - baseline) / s["native_median"]
+            if e.get("cpu") and len(e["cpu"]) == len(e.get("native_cpu", [])) and min(e["native_cpu"]) > 0:
+                s["cpu_ratio"] = statistics.median([c / n for c, n in zip(e["cpu"], e["native_cpu"])])
             if ck == "cordon-lib" and w.key == "launch" and e["samples"]:
                 s["per_launch_ms"] = s["median"] * 1000 / 200
             if ck == "cordon-lib" and w.key == "throughput" and e["samples"]:
@@ -423,15 +438,19 @@ def render(meta, workloads, summary, baseline):
              f"run takes at least {NET_MIN_NATIVE_S} s, because the start-up itself varies by tens of ms. The *Cordon "
              "(library, warm JVM)* rows are the direct kernel-only measure: the workload runs once in a sandbox started "
              "from a warm JVM and is timed from start() to the end of the run (one launch, ~ms, included). Targets "
-             "use them.")
+             "use them. *CPU ratio* is the median per-round ratio of CPU time (user + system of the command and "
+             "the children it waited for) to the native twin's: less disturbed by other work on the machine than "
+             "wall time, but blind to work done elsewhere (the supervisor's, for Cordon; the tracer's kernel side, "
+             "for strace) and to waiting. Not shown for the CLI (the JVM's CPU is in it), bwrap (its pid-namespace init "
+             "does not pass the program's CPU time on) or the launch rows.")
     L.append("")
-    L.append("| workload | configuration | median | native median | ratio (per-round range) | net | n | spread (min–max) |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---|")
+    L.append("| workload | configuration | median | native median | ratio (per-round range) | net | CPU ratio | n | spread (min–max) |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for w in workloads:
         for ck, s in summary[w.key].items():
             title = config_title(ck)
             if s.get("error") and not s.get("n"):
-                L.append(f"| {w.key} | {title} | **not run**: {s['error']} | | | | 0 | |")
+                L.append(f"| {w.key} | {title} | **not run**: {s['error']} | | | | | 0 | |")
                 continue
             if ck == "cordon-lib" and w.key == "throughput":
                 med = f"{s['runs_per_s']:.0f} runs/s"
@@ -443,8 +462,9 @@ def render(meta, workloads, summary, baseline):
                 spread = f"{fmt_s(s['min'])}–{fmt_s(s['max'])}"
             ratio = f"{s['ratio']:.3f}x ({s['ratio_min']:.2f}–{s['ratio_max']:.2f})" if "ratio" in s else "—"
             net = f"{s['net']:.3f}x" if "net" in s else "—"
+            cpur = f"{s['cpu_ratio']:.3f}x" if "cpu_ratio" in s else "—"
             err = f" (failed later: {s['error']})" if s.get("error") else ""
-            L.append(f"| {w.key} | {title} | {med}{err} | {fmt_s(s.get('native_median'))} | {ratio} | {net} | "
+            L.append(f"| {w.key} | {title} | {med}{err} | {fmt_s(s.get('native_median'))} | {ratio} | {net} | {cpur} | "
                      f"{s['n']} | {spread} |")
     L.append("")
     L.append("## Targets")

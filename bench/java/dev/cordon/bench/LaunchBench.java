@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                          warms up with 20 launches of /bin/true, then runs PROGRAM once in a
  *                                          sandbox (read /usr and ROOT, execute /usr, /lib64 and EXEC_DIR, write
  *                                          WRITABLE_DIR, which is also the working directory); prints "elapsed_s=..."
- *                                          from the start to the end of the run: the workload's cost in the
- *                                          sandbox without the JVM's start-up
+ *                                          from the start to the end of the run (the workload's cost in the
+ *                                          sandbox without the JVM's start-up) and "cpu_s=...", the program's user
+ *                                          and system time with its waited-for children
  * </pre>
  * The policy is a full one: read /usr, execute /usr and /lib64, write a directory, an environment variable,
  * and every limit set.
@@ -107,7 +108,8 @@ public final class LaunchBench {
                 System.err.println("LaunchBench: " + command + " exited with " + r.exitStatus());
                 System.exit(1);
             }
-            System.out.printf("elapsed_s=%.6f%n", s);
+            double cpu = (r.userTime().toNanos() + r.systemTime().toNanos()) / 1e9;
+            System.out.printf("elapsed_s=%.6f cpu_s=%.6f%n", s, cpu);
         } else {
             throw new IllegalArgumentException("mode: sequential, threads or run");
         }
