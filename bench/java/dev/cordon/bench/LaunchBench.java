@@ -1,0 +1,117 @@
+package dev.cordon.bench;
+
+import dev.cordon.Limits;
+import dev.cordon.Policy;
+import dev.cordon.Redirect;
+import dev.cordon.RunResult;
+import dev.cordon.SandboxBuilder;
+import dev.cordon.SandboxProcess;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Launch cost of the Cordon library in a warm JVM (not part of the product; compiled by bench/run).
+ *
+ * <pre>
+ * LaunchBench sequential N WRITABLE_DIR    warms up, then launches N sandboxed /bin/true one after another;
+ *                                          prints "elapsed_s=... per_launch_ms=..."
+ * LaunchBench threads T SECONDS WRITABLE_DIR  warms up, then T threads launch sandboxed /bin/true for SECONDS;
+ *                                          prints "runs=... elapsed_s=... runs_per_s=..."
+ * LaunchBench run ROOT EXEC_DIR WRITABLE_DIR -- PROGRAM ARG...
+ *                                          warms up with 20 launches of /bin/true, then runs PROGRAM once in a
+ *                                          sandbox (read /usr and ROOT, execute /usr, /lib64 and EXEC_DIR, write
+ *                                          WRITABLE_DIR, which is also the working directory); prints "elapsed_s=..."
+ *                                          from the start to the end of the run (the workload's cost in the
+ *                                          sandbox without the JVM's start-up) and "cpu_s=...", the program's user
+ *                                          and system time with its waited-for children
+ * </pre>
+ * The policy is a full one: read /usr, execute /usr and /lib64, write a directory, an environment variable,
+ * and every limit set.
+ */
+public final class LaunchBench {
+    private LaunchBench() {}
+
+    public static Policy fullPolicy(String writable) {
+        return Policy.builder()
+                .read("/usr").execute("/usr", "/lib64").write(writable)
+                .env("PATH", "/usr/bin:/bin")
+                .limits(Limits.NONE.withCpuTime(java.time.Duration.ofSeconds(60)).withFileSize(1L << 30)
+                        .withOpenFiles(1024).withStack(8L << 20))
+                .build();
+    }
+
+    public static void launchOnce(Policy policy) throws InterruptedException {
+        try (SandboxProcess p = new SandboxBuilder(policy, "/bin/true")
+                .stdin(Redirect.DISCARD).stdout(Redirect.DISCARD).stderr(Redirect.DISCARD).start()) {
+            RunResult r = p.waitFor();
+            if (r.exitStatus() != 0) throw new IllegalStateException("/bin/true exited with " + r.exitStatus());
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        if (mode.equals("sequential")) {
+            int n = Integer.parseInt(args[1]);
+            Policy policy = fullPolicy(args[2]);
+            for (int i = 0; i < Math.max(50, n / 2); i++) launchOnce(policy); // warm-up: JIT, class loading
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) launchOnce(policy);
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("elapsed_s=%.6f per_launch_ms=%.4f%n", s, s * 1000 / n);
+        } else if (mode.equals("threads")) {
+            int threads = Integer.parseInt(args[1]);
+            double seconds = Double.parseDouble(args[2]);
+            Policy policy = fullPolicy(args[3]);
+            for (int i = 0; i < 100; i++) launchOnce(policy);
+            AtomicLong runs = new AtomicLong();
+            long t0 = System.nanoTime();
+            long deadline = t0 + (long) (seconds * 1e9);
+            List<Thread> list = new ArrayList<>();
+            List<Throwable> errors = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                list.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        while (System.nanoTime() < deadline) {
+                            launchOnce(policy);
+                            runs.incrementAndGet();
+                        }
+                    } catch (Throwable t) {
+                        synchronized (errors) { errors.add(t); }
+                    }
+                }));
+            }
+            for (Thread t : list) t.join();
+            if (!errors.isEmpty()) throw new IllegalStateException(errors.getFirst());
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("runs=%d elapsed_s=%.6f runs_per_s=%.1f%n", runs.get(), s, runs.get() / s);
+        } else if (mode.equals("run")) {
+            String root = args[1], execDir = args[2], writable = args[3];
+            if (!args[4].equals("--")) throw new IllegalArgumentException("run ROOT EXEC_DIR WRITABLE_DIR -- PROGRAM...");
+            List<String> command = List.of(args).subList(5, args.length);
+            Policy warm = fullPolicy(writable);
+            for (int i = 0; i < 20; i++) launchOnce(warm);
+            Policy policy = Policy.builder()
+                    .read("/usr", root).execute("/usr", "/lib64", execDir).write(writable)
+                    .env("PATH", "/usr/bin:/bin").env("TMPDIR", writable).env("LC_ALL", "C")
+                    .workingDirectory(java.nio.file.Path.of(writable))
+                    .build();
+            long t0 = System.nanoTime();
+            RunResult r;
+            try (SandboxProcess p = new SandboxBuilder(policy, command)
+                    .stdin(Redirect.DISCARD).stdout(Redirect.DISCARD).stderr(Redirect.INHERIT).start()) {
+                r = p.waitFor();
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (r.exitStatus() != 0) {
+                System.err.println("LaunchBench: " + command + " exited with " + r.exitStatus());
+                System.exit(1);
+            }
+            double cpu = (r.userTime().toNanos() + r.systemTime().toNanos()) / 1e9;
+            System.out.printf("elapsed_s=%.6f cpu_s=%.6f%n", s, cpu);
+        } else {
+            throw new IllegalArgumentException("mode: sequential, threads or run");
+        }
+    }
+}
