@@ -72,6 +72,15 @@ public final class Launcher {
 
     private static final AtomicBoolean STALE_CLEANED = new AtomicBoolean();
 
+    /**
+     * What the shutdown hooks do, for a caller about to halt the JVM: kill any sandbox still alive and remove
+     * the cgroup parents this JVM made.
+     */
+    public static void shutdownCleanly() {
+        SandboxRun.destroyAll();
+        dev.cordon.internal.limits.cgroup.Cgroups.removeParents();
+    }
+
     public static SandboxRun start(Launch launch) {
         Policy policy = launch.policy();
         Path cwd = policy.workingDirectory() != null ? policy.workingDirectory() : Path.of("").toAbsolutePath();

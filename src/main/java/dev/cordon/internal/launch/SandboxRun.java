@@ -659,8 +659,10 @@ public final class SandboxRun implements SandboxWatcher {
     private static final Set<SandboxRun> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (SandboxRun run : LIVE) run.destroy();
-        }, "cordon-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(SandboxRun::destroyAll, "cordon-shutdown"));
+    }
+
+    static void destroyAll() {
+        for (SandboxRun run : LIVE) run.destroy();
     }
 }

@@ -261,15 +261,18 @@ public final class Cgroups {
     private static final java.util.Set<Path> PARENTS_TO_REMOVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (Path parent : PARENTS_TO_REMOVE) {
-                try {
-                    Files.delete(parent);
-                } catch (IOException ignored) {
-                    // still in use by another run (of this or another JVM), or already gone
-                }
+        Runtime.getRuntime().addShutdownHook(new Thread(Cgroups::removeParents, "cordon-cgroup-parents"));
+    }
+
+    /** Removes the parents this JVM used, where no run (of any JVM) is left in them. */
+    public static void removeParents() {
+        for (Path parent : PARENTS_TO_REMOVE) {
+            try {
+                Files.delete(parent);
+            } catch (IOException ignored) {
+                // still in use by another run (of this or another JVM), or already gone
             }
-        }, "cordon-cgroup-parents"));
+        }
     }
 
     /**
