@@ -26,6 +26,10 @@ public final class Main {
         top.usageMessage().description("Runs a program, and every process it starts, under a policy enforced by the kernel.");
         RunCommand run = new RunCommand();
         top.addSubcommand("run", run.spec());
+        CheckCommand check = new CheckCommand();
+        top.addSubcommand("check", check.spec());
+        ProfilesCommand profiles = new ProfilesCommand();
+        top.addSubcommand("profiles", profiles.spec());
         CommandLine cl = new CommandLine(top);
         cl.setStopAtPositional(false);
         cl.getSubcommands().get("run").setStopAtPositional(true);
@@ -43,6 +47,12 @@ public final class Main {
             cl.usage(System.err);
             return EXIT_USAGE;
         }
-        return run.execute(parsed.subcommand(), err);
+        CommandLine.ParseResult sub = parsed.subcommand();
+        PrintWriter out = new PrintWriter(System.out, true);
+        return switch (sub.commandSpec().name()) {
+            case "check" -> check.execute(sub, out, err);
+            case "profiles" -> profiles.execute(sub, out, err);
+            default -> run.execute(sub, err);
+        };
     }
 }
