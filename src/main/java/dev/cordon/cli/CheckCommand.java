@@ -64,17 +64,17 @@ final class CheckCommand {
                 ? " (read " + String.join(", ", spec.sources()) + ")" : ""));
         out.println("It allows:");
         for (Access a : List.of(Access.READ, Access.WRITE, Access.EXECUTE)) {
-            out.printf("  %-12s %s%n", label(a) + ":", paths(policy, a, "nothing"));
+            out.printf("  %-14s %s%n", label(a) + ":", paths(policy, a, "nothing"));
         }
         List<PathRule> denied = policy.paths().stream().filter(p -> p.access() == Access.DENY).toList();
-        if (!denied.isEmpty()) out.printf("  %-12s %s%n", "denied:", paths(policy, Access.DENY, ""));
-        out.printf("  %-12s %s%n", "network:", network(policy));
-        out.printf("  %-12s %s%n", "environment:", policy.environment().isEmpty() ? "no variables"
+        if (!denied.isEmpty()) out.printf("  %-14s %s%n", "denied:", paths(policy, Access.DENY, ""));
+        out.printf("  %-14s %s%n", "network:", network(policy));
+        out.printf("  %-14s %s%n", "environment:", policy.environment().isEmpty() ? "no variables"
                 : String.join(", ", policy.environment().keySet().stream().sorted().toList()) + " (values not shown)");
-        out.printf("  %-12s %s%n", "directory:", policy.workingDirectory() == null ? "the caller's working directory"
+        out.printf("  %-14s %s%n", "directory:", policy.workingDirectory() == null ? "the caller's working directory"
                 : policy.workingDirectory().toString());
-        out.printf("  %-12s %s%n", "limits:", limits(policy.limits()));
-        out.printf("  %-12s audit %s; namespaces %s; best effort %s%n", "supervisor:",
+        out.printf("  %-14s %s%n", "limits:", limits(policy.limits()));
+        out.printf("  %-14s audit %s; namespaces %s; best effort %s%n", "supervisor:",
                 policy.audit().name().toLowerCase(Locale.ROOT), policy.namespaces() ? "yes" : "no",
                 policy.bestEffort() ? "yes" : "no");
 
