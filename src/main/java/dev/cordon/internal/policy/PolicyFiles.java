@@ -47,6 +47,7 @@ public final class PolicyFiles {
     static final Set<String> LIMITS = Set.of("cpu_time", "wall_time", "memory", "processes", "output", "file_size",
             "open_files", "stack");
     static final List<String> ENGINES = List.of("notify");
+    private static final TomlMapper TOML = new TomlMapper();
 
     /**
      * THE hook for the {@code syscalls} key (syscall rules, branch {@code syscall-policy}). Wire it to
@@ -107,18 +108,32 @@ public final class PolicyFiles {
         String text = decode(src.name, bytes);
         JsonNode root;
         try {
-            root = new TomlMapper().readTree(text);
+            root = TOML.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String msg = e.getOriginalMessage().lines().findFirst().orElse("").strip();
             if (loc != null && loc.getLineNr() > 0) {
                 throw new PolicyException(src.name + ":" + loc.getLineNr() + ": not valid TOML (column " + loc.getColumnNr()
-                        + "): " + msg);
+                        + "): " + msg + quoteHint(text, loc.getLineNr()));
             }
             throw new PolicyException(src.name + ": not valid TOML: " + msg);
         }
-        if (root == null || !root.isObject()) root = new TomlMapper().createObjectNode();
+        if (root == null || !root.isObject()) root = TOML.createObjectNode();
         return new Reader(src, new KeyLines(text), root, chain).read();
+    }
+
+    private static final java.util.regex.Pattern BARE_VALUE =
+            java.util.regex.Pattern.compile("^\\s*[A-Za-z0-9_.\\-]+\\s*=\\s*([^\"'\\[{\\s#][^#]*?)\\s*(#.*)?$");
+
+    /** "memory = 256M": the commonest slip, a string without quotes. */
+    private static String quoteHint(String text, int line) {
+        String[] lines = text.split("\n", -1);
+        if (line < 1 || line > lines.length) return "";
+        java.util.regex.Matcher m = BARE_VALUE.matcher(lines[line - 1]);
+        if (!m.matches()) return "";
+        String v = m.group(1);
+        if (v.matches("[+-]?[0-9_]+(\\.[0-9_]+)?([eE][+-]?[0-9]+)?|true|false|[+-]?(inf|nan)|\\d{4}-\\d{2}-\\d{2}.*")) return "";
+        return "; strings need quotes: \"" + v + "\"";
     }
 
     private static byte[] fileBytes(Source src) {

@@ -87,6 +87,15 @@ class PolicyFilesTest {
     }
 
     @Test
+    void aBareStringGetsAHint() {
+        Path f = file("[limits]\nmemory = 256M\n");
+        assertThatThrownBy(() -> PolicyFiles.load(f.toString())).hasMessageStartingWith(f + ":2: not valid TOML (column ")
+                .hasMessageEndingWith("; strings need quotes: \"256M\"");
+        Path g = file("[limits]\nprocesses = 12x\n");
+        assertThatThrownBy(() -> PolicyFiles.load(g.toString())).hasMessageEndingWith("; strings need quotes: \"12x\"");
+    }
+
+    @Test
     void emptyFileAllowsNothing() {
         Policy p = load("# nothing\n");
         assertThat(p.paths()).isEmpty();
