@@ -5,6 +5,9 @@
 module dev.cordon {
     requires info.picocli;
     requires com.fasterxml.jackson.core;
+    // Policy files (TOML): loaded only when a policy file or a profile is used.
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.toml;
 
     exports dev.cordon;
     // picocli reads the command classes reflectively.

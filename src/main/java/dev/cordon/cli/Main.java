@@ -35,6 +35,10 @@ public final class Main {
         RunCommand trace = new RunCommand(true);
         top.addSubcommand("run", run.spec());
         top.addSubcommand("trace", trace.spec());
+        CheckCommand check = new CheckCommand();
+        top.addSubcommand("check", check.spec());
+        ProfilesCommand profiles = new ProfilesCommand();
+        top.addSubcommand("profiles", profiles.spec());
         CommandLine cl = new CommandLine(top);
         cl.setStopAtPositional(false);
         cl.getSubcommands().get("run").setStopAtPositional(true);
@@ -54,6 +58,12 @@ public final class Main {
             return EXIT_USAGE;
         }
         CommandLine.ParseResult sub = parsed.subcommand();
-        return ("trace".equals(sub.commandSpec().name()) ? trace : run).execute(sub, err);
+        PrintWriter out = new PrintWriter(System.out, true);
+        return switch (sub.commandSpec().name()) {
+            case "check" -> check.execute(sub, out, err);
+            case "profiles" -> profiles.execute(sub, out, err);
+            case "trace" -> trace.execute(sub, err);
+            default -> run.execute(sub, err);
+        };
     }
 }

@@ -57,6 +57,11 @@ final class RunCommand {
                         "  125    the sandbox could not be set up",
                         "  126    the program is not executable, or the policy does not allow executing it",
                         "  127    the program was not found");
+        list(null, "--policy", "FILE", "Read the policy from a TOML policy file (README: \"Policy files and "
+                + "profiles\"). Options add to its lists (paths, ports, environment) and replace its single values "
+                + "(limits, --cwd, --audit...). Several files combine like includes.");
+        list(null, "--profile", "NAME", "Start from a policy profile shipped with Cordon (see 'cordon profiles'), "
+                + "e.g. python3; combined like --policy, before the --policy files.");
         list("-r", "--read", "PATH", "Allow reading PATH (a file, or a directory and everything beneath it).");
         list("-w", "--write", "PATH", "Allow reading and writing PATH: create, write, truncate, remove, rename, link.");
         list("-x", "--exec", "PATH", "Allow reading and executing PATH. A dynamically linked program also needs its "
@@ -235,6 +240,10 @@ final class RunCommand {
 
     private Policy policy(ParseResult r) {
         Policy.Builder b = Policy.builder();
+        Limits limits = Limits.NONE;
+        List<String> profiles = r.matchedOptionValue("--profile", List.<String>of());
+        List<String> policyFiles = r.matchedOptionValue("--policy", List.<String>of());
+        if (!profiles.isEmpty() || !policyFiles.isEmpty()) limits = PolicyFileSupport.apply(b, profiles, policyFiles);
         for (String p : r.matchedOptionValue("--read", List.<String>of())) b.read(absolute("--read", p));
         for (String p : r.matchedOptionValue("--write", List.<String>of())) b.write(absolute("--write", p));
         for (String p : r.matchedOptionValue("--exec", List.<String>of())) b.execute(absolute("--exec", p));
@@ -263,7 +272,6 @@ final class RunCommand {
             b.user(uid == null ? Policy.NOBODY : (int) Units.count("--uid", uid),
                     gid == null ? Policy.NOBODY : (int) Units.count("--gid", gid));
         }
-        Limits limits = Limits.NONE;
         String cpu = r.matchedOptionValue("--cpu-time", null);
         if (cpu != null) limits = limits.withCpuTime(Units.duration("--cpu-time", cpu));
         String wall = r.matchedOptionValue("--wall-time", null);
@@ -281,8 +289,9 @@ final class RunCommand {
         String stack = r.matchedOptionValue("--stack", null);
         if (stack != null) limits = limits.withStack(Units.size("--stack", stack));
         b.limits(limits);
-        b.bestEffort(r.matchedOptionValue("--best-effort", false));
-        b.namespaces(r.matchedOptionValue("--namespaces", false));
+        // Flags replace what a policy file set; absent, the file's value (or the default) stays.
+        if (r.matchedOptionValue("--best-effort", false)) b.bestEffort(true);
+        if (r.matchedOptionValue("--namespaces", false)) b.namespaces(true);
         String engine = r.matchedOptionValue("--engine", null);
         if (engine != null) {
             b.engine(switch (engine) {
