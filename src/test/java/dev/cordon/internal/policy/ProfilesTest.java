@@ -49,6 +49,8 @@ class ProfilesTest {
         assertThat(r.exit()).as(r.stderr()).isZero();
         assertThat(r.stdout()).isEqualTo("computed 2999998\n");
         assertThat(PolicyFiles.load("profile:compute").limits().cpuTime()).isNotNull();
+        // The compute-only syscall set is in force, as with --compute-only.
+        assertThat(r.result().layers()).anyMatch(l -> l.startsWith("syscall policy") && l.contains("default errno EPERM"));
     }
 
     @Test
