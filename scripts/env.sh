@@ -51,7 +51,24 @@ cordon_build_if_needed() {
     # Maven 3.8 in quiet batch mode still emits bare colour resets: drop them.
     (cd "$CORDON_HOME" && set -o pipefail && mvn -q -B -ntp -DskipTests package 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2) \
         || { echo "cordon: build failed" >&2; exit 125; }
+    cordon_train_aot_cache
     touch "$stamp"
+}
+
+# JDK 25's AOT cache (JEP 483/514/515): classes of the CLI's start-up and launch path loaded and linked ahead of
+# time, trained by one sandboxed /bin/true. A start-up cost the CLI user pays on every run; see README, "Speed".
+cordon_train_aot_cache() {
+    rm -f "$CORDON_HOME/target/cordon.aot"
+    "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$CORDON_HOME/target/cordon.aot" -Xlog:aot=off -Xlog:cds=off \
+        -Dcordon.jvmExit=true \
+        -XX:+UseSerialGC --enable-native-access=dev.cordon -p "$(cordon_module_path)" \
+        -m dev.cordon/dev.cordon.cli.Main run -q --best-effort --exec /usr --exec /lib64 -- /bin/true \
+        >/dev/null 2>&1 || rm -f "$CORDON_HOME/target/cordon.aot"
+}
+
+cordon_jvm_options() {
+    echo "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xlog:aot=off -Xlog:cds=off"
+    if [ -f "$CORDON_HOME/target/cordon.aot" ]; then echo "-XX:AOTCache=$CORDON_HOME/target/cordon.aot"; fi
 }
 
 cordon_module_path() {

@@ -23,6 +23,8 @@ public final class Main {
         // native calls (epoll_wait, waitid): do the clean-up the shutdown hooks would do, and end at once.
         System.out.flush();
         System.err.flush();
+        // A training run for the AOT cache must end normally: the JVM writes the cache on its way out.
+        if (Boolean.getBoolean("cordon.jvmExit")) System.exit(code);
         dev.cordon.internal.launch.Launcher.shutdownCleanly();
         dev.cordon.internal.sys.Sys.exitGroup(code);
     }
