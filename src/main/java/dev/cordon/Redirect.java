@@ -16,6 +16,18 @@ public sealed interface Redirect {
     /** /dev/null. */
     record Discard() implements Redirect {}
 
+    /** Standard input only: these bytes, then end of file (written by Cordon through a pipe). */
+    record Bytes(byte[] data) implements Redirect {
+        public Bytes {
+            data = data.clone();
+        }
+    }
+
+    /** Standard input from a string (UTF-8). */
+    static Redirect fromString(String text) {
+        return new Bytes(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** A file: read for stdin; created or truncated (or appended to) for output. */
     record File(Path path, boolean append) implements Redirect {}
 

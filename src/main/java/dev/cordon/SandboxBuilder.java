@@ -4,6 +4,7 @@ import dev.cordon.internal.launch.Launcher;
 import dev.cordon.internal.launch.OutputRelay;
 import dev.cordon.internal.launch.SandboxRun;
 import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.FdStreams;
 import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 
@@ -100,6 +101,7 @@ public final class SandboxBuilder {
         int[] parentEnds = {-1, -1, -1};
         int[] childFds = new int[3];
         List<OutputRelay> relays = new ArrayList<>();
+        List<Object[]> feeders = new ArrayList<>(); // {write end, bytes} for Redirect.Bytes
         try {
             Redirect[] redirects = {stdin, stdout, stderr};
             for (int i = 0; i < 3; i++) {
@@ -112,6 +114,13 @@ public final class SandboxBuilder {
                     case Redirect.File f -> {
                         childFds[i] = openRedirect(f, i == 0);
                         toClose.add(childFds[i]);
+                    }
+                    case Redirect.Bytes b -> {
+                        if (i != 0) throw new PolicyException("bytes can only be given as standard input");
+                        int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
+                        childFds[i] = pipe[0];
+                        toClose.add(pipe[0]);
+                        feeders.add(new Object[] {pipe[1], b.data()});
                     }
                     case Redirect.Pipe p -> {
                         int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
@@ -134,6 +143,8 @@ public final class SandboxBuilder {
             }
             SandboxRun run = Launcher.start(new Launcher.Launch(policy, command, childFds, relays, onViolation, onCall));
             relays = List.of(); // the run owns them now
+            for (Object[] f : feeders) feed((int) f[0], (byte[]) f[1]);
+            feeders.clear();
             SandboxProcess process = new SandboxProcess(run, parentEnds);
             parentEnds = null; // owned by the process now
             return process;
@@ -141,7 +152,19 @@ public final class SandboxBuilder {
             for (int fd : toClose) Sys.closeQuietly(fd);
             if (parentEnds != null) for (int fd : parentEnds) Sys.closeQuietly(fd);
             for (OutputRelay relay : relays) relay.closeUnstarted();
+            for (Object[] f : feeders) Sys.closeQuietly((int) f[0]);
         }
+    }
+
+    /** Writes {@code data} into the program's stdin pipe, then closes it; off the caller's thread (pipes fill). */
+    private static void feed(int fd, byte[] data) {
+        Thread.ofVirtual().start(() -> {
+            try (java.io.OutputStream out = FdStreams.output(fd)) {
+                out.write(data);
+            } catch (java.io.IOException e) {
+                // The program stopped reading (or ended): what it did not read is dropped, as with a shell pipe.
+            }
+        });
     }
 
     private static int openRedirect(Redirect.File f, boolean input) {

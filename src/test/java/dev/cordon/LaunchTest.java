@@ -91,6 +91,15 @@ class LaunchTest {
     }
 
     @Test
+    void standardInputFromAString() throws Exception {
+        try (SandboxProcess p = new SandboxBuilder(TestKit.system().build(), "tr", "a-z", "A-Z")
+                .stdin(Redirect.fromString("judge input\n")).start()) {
+            assertThat(new String(p.stdout().readAllBytes())).isEqualTo("JUDGE INPUT\n");
+            assertThat(p.waitFor().verdict()).isEqualTo(Verdict.OK);
+        }
+    }
+
+    @Test
     void cpuTimeLimitStopsTheProgram() {
         Ran r = TestKit.run(TestKit.system().limits(Limits.NONE.withCpuTime(java.time.Duration.ofSeconds(1))).build(),
                 List.of("sh", "-c", "while :; do :; done"));
