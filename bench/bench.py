@@ -101,8 +101,8 @@ LIBRARY = Config("cordon-lib", "Cordon (library, warm JVM)", cordon_library)
 CONFIGS = [
     LIBRARY,
     Config("cordon", "Cordon (CLI)", cordon_cli(), cli=True),
-    # Config("cordon-ptrace", "Cordon --engine ptrace (CLI)", cordon_cli("--engine", "ptrace"), cli=True),
-    # Config("cordon-audit", "Cordon --audit all (CLI)", cordon_cli("--audit", "all"), cli=True),
+    Config("cordon-ptrace", "Cordon --engine ptrace (CLI)", cordon_cli("--engine", "ptrace"), cli=True),
+    Config("cordon-audit", "Cordon --audit all (CLI)", cordon_cli("--audit", "all"), cli=True),
     # bwrap's RUSAGE_CHILDREN misses the sandboxed program (its pid-namespace init does not pass it on): no CPU ratio.
     Config("bwrap", "bwrap", bwrap, needs="bwrap", cpu=False),
     Config("strace", "strace -f", strace_all, needs="strace"),
