@@ -1,11 +1,11 @@
 package dev.cordon.internal.limits.cgroup;
 
 import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.ProcFs;
 import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -44,9 +44,7 @@ final class CgroupFs {
      * and some kernel files (e.g. /proc/sys) then answer the next read at offset 1 with end-of-file.
      */
     static String slurp(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-        }
+        return ProcFs.read(file);
     }
 
     static String read(Path file) {
