@@ -29,11 +29,12 @@ import java.util.TreeSet;
  * @param syscalls        a syscall policy that adds restrictions to the mandatory filter; {@link SyscallRules#NONE}
  *                        for none
  * @param engine          how the supervisor sees the calls it decides
+ * @param freshTmp        with namespaces: a private, empty, writable /tmp (64 MiB tmpfs)
  */
 public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer> tcpBind,
                      Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
                      boolean bestEffort, AuditLevel audit, boolean namespaces, SyscallRules syscalls,
-                     Engine engine) {
+                     Engine engine, boolean freshTmp) {
 
     /** The user "nobody", which owns nothing. */
     public static final int NOBODY = 65534;
@@ -47,6 +48,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         Objects.requireNonNull(audit, "audit");
         if (syscalls == null) syscalls = SyscallRules.NONE;
         if (engine == null) engine = Engine.NOTIFY;
+        if (freshTmp && !namespaces) throw new PolicyException("a fresh /tmp needs the namespaces (--namespaces)");
         for (int port : concat(tcpConnect, tcpBind)) {
             if (port < 1 || port > 65535) throw new PolicyException("TCP port " + port + " is not in 1..65535");
         }
@@ -75,7 +77,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
                   Map<String, String> environment, Path workingDirectory, int uid, int gid, Limits limits,
                   boolean bestEffort, AuditLevel audit) {
         this(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort, audit, false,
-                SyscallRules.NONE, Engine.NOTIFY);
+                SyscallRules.NONE, Engine.NOTIFY, false);
     }
 
     private static List<Integer> concat(Set<Integer> a, Set<Integer> b) {
@@ -107,6 +109,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
         private AuditLevel audit = AuditLevel.DENIED;
         private boolean namespaces;
         private Engine engine = Engine.NOTIFY;
+        private boolean freshTmp;
         private SyscallRules syscalls = SyscallRules.NONE;
 
         public Builder allow(Path path, Access access) {
@@ -176,6 +179,12 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
             return this;
         }
 
+        /** With namespaces: a private, empty, writable /tmp. */
+        public Builder freshTmp(boolean freshTmp) {
+            this.freshTmp = freshTmp;
+            return this;
+        }
+
         public Builder engine(Engine engine) {
             this.engine = java.util.Objects.requireNonNull(engine);
             return this;
@@ -214,7 +223,7 @@ public record Policy(List<PathRule> paths, Set<Integer> tcpConnect, Set<Integer>
 
         public Policy build() {
             return new Policy(paths, tcpConnect, tcpBind, environment, workingDirectory, uid, gid, limits, bestEffort,
-                    audit, namespaces, syscalls, engine);
+                    audit, namespaces, syscalls, engine, freshTmp);
         }
     }
 }

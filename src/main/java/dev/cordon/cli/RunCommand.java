@@ -108,6 +108,7 @@ final class RunCommand {
                 + "threads, read-only opens for loading the program), every other call refused with EPERM: no new "
                 + "processes, no exec after the first, no network. The program's files still need --exec/--read.");
         flag("-q", "--quiet", "Do not print the summary line on stderr.");
+        flag(null, "--tmp", "With --namespaces: a private, empty, writable /tmp (64 MiB, noexec).");
         flag(null, "--namespaces", "As root: run the program in its own pid (it is pid 1, and everything it starts "
                 + "dies with it), IPC, UTS and, without network, empty network namespaces.");
         flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
@@ -292,6 +293,7 @@ final class RunCommand {
         // Flags replace what a policy file set; absent, the file's value (or the default) stays.
         if (r.matchedOptionValue("--best-effort", false)) b.bestEffort(true);
         if (r.matchedOptionValue("--namespaces", false)) b.namespaces(true);
+        if (r.matchedOptionValue("--tmp", false)) b.freshTmp(true);
         String engine = r.matchedOptionValue("--engine", null);
         if (engine != null) {
             b.engine(switch (engine) {

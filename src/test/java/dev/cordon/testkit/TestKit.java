@@ -125,7 +125,7 @@ public final class TestKit {
     static Policy withTestEngine(Policy p) {
         if (p.engine() == ENGINE) return p;
         return new Policy(p.paths(), p.tcpConnect(), p.tcpBind(), p.environment(), p.workingDirectory(), p.uid(),
-                p.gid(), p.limits(), p.bestEffort(), p.audit(), p.namespaces(), p.syscalls(), ENGINE);
+                p.gid(), p.limits(), p.bestEffort(), p.audit(), p.namespaces(), p.syscalls(), ENGINE, p.freshTmp());
     }
 
     /** Runs a command in the sandbox, capturing stdout and stderr. */

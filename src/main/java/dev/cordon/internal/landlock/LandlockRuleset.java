@@ -158,6 +158,11 @@ public final class LandlockRuleset implements AutoCloseable {
         if (fd >= 0) addPath(fd, new PathRule(java.nio.file.Path.of(mountPoint), Access.READ), fsRights(abiVersion));
     }
 
+    /** Allows writing beneath a directory made after the ruleset (the launch thread's fresh /tmp). */
+    public void allowWriteBeneath(String dir) {
+        if (fd >= 0) addPath(fd, new PathRule(java.nio.file.Path.of(dir), Access.WRITE), fsRights(abiVersion));
+    }
+
     /** Applies the ruleset to the calling thread; what it spawns inherits it. Needs no_new_privs. */
     public void restrictSelf() {
         if (fd >= 0) LandlockNative.restrictSelf(fd);

@@ -111,7 +111,7 @@ public final class Launcher {
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
                      cwd.toString());
-             MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths()) : null) {
+             MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths(), policy.freshTmp()) : null) {
             if (namespaces != 0) layers.add(namespaceLayer(namespaces));
             if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
             layers.add("no_new_privs");
@@ -195,7 +195,7 @@ public final class Launcher {
             }
             return 0;
         }
-        int flags = Sys.CLONE_NEWNS | Sys.CLONE_NEWPID | Sys.CLONE_NEWIPC | Sys.CLONE_NEWUTS;
+        int flags = Sys.CLONE_NEWNS | Sys.CLONE_NEWPID | Sys.CLONE_NEWIPC | Sys.CLONE_NEWUTS | Sys.CLONE_NEWCGROUP;
         if (!policy.network()) flags |= Sys.CLONE_NEWNET;
         return flags;
     }
@@ -207,6 +207,7 @@ public final class Launcher {
         if ((flags & Sys.CLONE_NEWNET) != 0) names.add("network (empty)");
         if ((flags & Sys.CLONE_NEWIPC) != 0) names.add("ipc");
         if ((flags & Sys.CLONE_NEWUTS) != 0) names.add("uts (host name " + HOSTNAME + ")");
+        if ((flags & Sys.CLONE_NEWCGROUP) != 0) names.add("cgroup");
         return "namespaces: " + String.join(", ", names);
     }
 
@@ -307,7 +308,7 @@ public final class Launcher {
                     if ((namespaces & Sys.CLONE_NEWUTS) != 0) Sys.sethostname(HOSTNAME);
                     if (view != null) {
                         stage = "building the mount namespace";
-                        view.apply(ruleset::allowReadBeneath);
+                        view.apply(ruleset::allowReadBeneath, ruleset::allowWriteBeneath);
                     }
                 }
                 if (ROOT) {

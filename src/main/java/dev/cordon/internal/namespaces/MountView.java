@@ -37,22 +37,25 @@ public final class MountView implements AutoCloseable {
 
     private final List<Bind> binds = new ArrayList<>();
     private final List<Link> links = new ArrayList<>();
-    private final boolean proc, sys;
+    private final boolean proc, sys, tmp;
 
-    private MountView(boolean proc, boolean sys) {
+    private MountView(boolean proc, boolean sys, boolean tmp) {
         this.proc = proc;
         this.sys = sys;
+        this.tmp = tmp;
     }
 
-    public static MountView prepare(List<PathRule> rules) {
+    /** {@code freshTmp}: a private, empty, writable /tmp (a small tmpfs), whatever the rules say about /tmp. */
+    public static MountView prepare(List<PathRule> rules, boolean freshTmp) {
         boolean proc = rules.stream().anyMatch(r -> r.access() != Access.DENY && r.path().startsWith("/proc"));
         boolean sys = rules.stream().anyMatch(r -> r.access() != Access.DENY && r.path().startsWith("/sys"));
-        MountView view = new MountView(proc, sys);
+        MountView view = new MountView(proc, sys, freshTmp);
         try {
             List<RuleExpansion.Grant> grants = new ArrayList<>(RuleExpansion.expand(rules));
             grants.sort(Comparator.comparingInt(g -> g.path().getNameCount()));
             for (RuleExpansion.Grant g : grants) {
                 if (g.path().startsWith("/proc") || g.path().startsWith("/sys")) continue; // fresh mounts instead
+                if (freshTmp && g.path().startsWith("/tmp")) continue; // the private /tmp replaces it
                 long flags = Sys.MS_NOSUID | Sys.MS_NODEV;
                 if (g.access() != Access.WRITE) flags |= Sys.MS_RDONLY;
                 if (g.access() != Access.EXECUTE) flags |= Sys.MS_NOEXEC;
@@ -94,20 +97,21 @@ public final class MountView implements AutoCloseable {
      * namespace, before it drops privileges. {@code mountPointRule} is given the view's root when /proc or /sys
      * will be mounted later, so that Landlock can allow reading them.
      */
-    public void apply(java.util.function.Consumer<String> mountPointRule) {
+    public void apply(java.util.function.Consumer<String> mountPointRule, java.util.function.Consumer<String> writableRule) {
         Sys.mount(null, "/", null, Sys.MS_REC | Sys.MS_PRIVATE, null);
         int[] sources = new int[binds.size()];
         try {
             for (int i = 0; i < sources.length; i++) {
                 sources[i] = Sys.open(binds.get(i).source(), Sys.O_PATH | Sys.O_CLOEXEC, 0);
             }
-            build(sources, mountPointRule);
+            build(sources, mountPointRule, writableRule);
         } finally {
             for (int fd : sources) if (fd > 0) Sys.closeQuietly(fd);
         }
     }
 
-    private void build(int[] sources, java.util.function.Consumer<String> mountPointRule) {
+    private void build(int[] sources, java.util.function.Consumer<String> mountPointRule,
+                       java.util.function.Consumer<String> writableRule) {
         Sys.mount("tmpfs", STAGING, "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV, "mode=0755,size=1m");
         Sys.mkdir(STAGING + "/dev", 0755);
         for (int i = 0; i < binds.size(); i++) {
@@ -131,6 +135,12 @@ public final class MountView implements AutoCloseable {
         Sys.symlink("/proc/self/fd/0", STAGING + "/dev/stdin");
         Sys.symlink("/proc/self/fd/1", STAGING + "/dev/stdout");
         Sys.symlink("/proc/self/fd/2", STAGING + "/dev/stderr");
+        if (tmp) {
+            Sys.mkdir(STAGING + "/tmp", 01777);
+            Sys.mount("tmpfs", STAGING + "/tmp", "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV | Sys.MS_NOEXEC,
+                    "mode=1777,size=64m");
+            writableRule.accept(STAGING + "/tmp"); // made before the ruleset is sealed: Landlock can allow it
+        }
         if (proc) Sys.mkdir(STAGING + "/proc", 0555);
         if (sys) Sys.mkdir(STAGING + "/sys", 0555);
         if (proc || sys) {
