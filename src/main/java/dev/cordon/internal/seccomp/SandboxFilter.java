@@ -317,8 +317,8 @@ public final class SandboxFilter {
         String name = arch.name(nr);
         if (name == null) return Optional.empty();
         Rule best = null;
-        for (Rule r : decisions.rules()) {
-            if (r.syscall().equals(name) && (reasons.containsKey(r) || includeUser && userReasons.containsKey(r))
+        for (Rule r : rulesOf(name)) {
+            if ((reasons.containsKey(r) || includeUser && userReasons.containsKey(r))
                     && r.matches(args) && (best == null || r.action().severity() > best.action().severity())) {
                 best = r;
             }
@@ -332,6 +332,19 @@ public final class SandboxFilter {
                     Optional.of(new Denial(EPERM, reason, true, fromUser));
             default -> Optional.empty();
         };
+    }
+
+    /** The decision rules by syscall name: every notification looks its rules up here (hot path). */
+    private volatile Map<String, List<Rule>> byName;
+
+    private List<Rule> rulesOf(String name) {
+        Map<String, List<Rule>> m = byName;
+        if (m == null) {
+            m = new java.util.HashMap<>();
+            for (Rule r : decisions.rules()) m.computeIfAbsent(r.syscall(), k -> new ArrayList<>()).add(r);
+            byName = m;
+        }
+        return m.getOrDefault(name, List.of());
     }
 
     /** Whether some calls of this syscall reach the supervisor only because of the user's syscall policy. */
