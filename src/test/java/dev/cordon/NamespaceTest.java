@@ -134,4 +134,17 @@ class NamespaceTest {
         System.out.printf("launch of /bin/true: %.2f ms without namespaces, %.2f ms with (mount view, pid, net, ipc, uts, cgroup)%n",
                 nanos[0] / 1e6, nanos[1] / 1e6);
     }
+
+    @Test
+    void devHoldsTheMinimalSet() {
+        if (!TestKit.ROOT) return;
+        Ran r = TestKit.run(ns().build(), List.of("sh", "-c",
+                "ls /dev | sort | tr '\\n' ' '; echo; echo x > /dev/shm/s && cat /dev/shm/s; "
+                + "python3 -c 'import os; m, s = os.openpty(); print(os.ttyname(s))'"));
+        List<String> lines = r.stdout().lines().toList();
+        assertThat(lines.get(0).trim().split(" ")).containsExactlyInAnyOrder("fd", "full", "null", "ptmx", "pts",
+                "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero");
+        assertThat(lines.get(1)).isEqualTo("x");
+        assertThat(lines.get(2)).isEqualTo("/dev/pts/0"); // a pty of its own devpts instance: the first one
+    }
 }

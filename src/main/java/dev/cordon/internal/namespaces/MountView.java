@@ -33,11 +33,12 @@ public final class MountView implements AutoCloseable {
 
     private record Link(String name, String target) {}
 
-    private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom");
+    private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
     private final List<Bind> binds = new ArrayList<>();
     private final List<Link> links = new ArrayList<>();
     private final boolean proc, sys, tmp;
+    private boolean devTty;
 
     private MountView(boolean proc, boolean sys, boolean tmp) {
         this.proc = proc;
@@ -65,6 +66,7 @@ public final class MountView implements AutoCloseable {
                 Path dev = Path.of("/dev", d);
                 if (Files.exists(dev)) {
                     view.bind(dev, dev.toString(), Sys.MS_NOSUID | Sys.MS_NOEXEC | (d.endsWith("random") ? Sys.MS_RDONLY : 0));
+                    if (d.equals("tty")) view.devTty = true;
                 }
             }
             try (DirectoryStream<Path> root = Files.newDirectoryStream(Path.of("/"))) {
@@ -131,6 +133,17 @@ public final class MountView implements AutoCloseable {
                 Sys.symlink(l.target(), STAGING + "/" + l.name());
             }
         }
+        // The program's own terminals and shared memory: a devpts instance holding only its ptys, and a small tmpfs.
+        Sys.mkdir(STAGING + "/dev/pts", 0755);
+        Sys.mount("devpts", STAGING + "/dev/pts", "devpts", Sys.MS_NOSUID | Sys.MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=0620");
+        Sys.symlink("pts/ptmx", STAGING + "/dev/ptmx");
+        writableRule.accept(STAGING + "/dev/pts");
+        Sys.mkdir(STAGING + "/dev/shm", 01777);
+        Sys.mount("tmpfs", STAGING + "/dev/shm", "tmpfs", Sys.MS_NOSUID | Sys.MS_NODEV | Sys.MS_NOEXEC,
+                "mode=1777,size=64m");
+        writableRule.accept(STAGING + "/dev/shm");
+        if (devTty) writableRule.accept(STAGING + "/dev/tty");
         Sys.symlink("/proc/self/fd", STAGING + "/dev/fd");
         Sys.symlink("/proc/self/fd/0", STAGING + "/dev/stdin");
         Sys.symlink("/proc/self/fd/1", STAGING + "/dev/stdout");
