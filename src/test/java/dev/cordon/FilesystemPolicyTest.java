@@ -137,6 +137,26 @@ class FilesystemPolicyTest {
     }
 
     @Test
+    void metadataOfReadableFilesCannotBeChangedWithoutAWriteRule() throws Exception {
+        // A file the sandbox's own user owns (as an ordinary user: the user's own files, e.g. ~/.ssh/id_rsa):
+        // Landlock does not govern chmod, chown, utimes or xattrs, so the filter must.
+        Path mine = TestKit.file(readable, "mine.txt", "mine");
+        if (TestKit.ROOT) {
+            java.nio.file.attribute.UserPrincipalLookupService users = mine.getFileSystem().getUserPrincipalLookupService();
+            Files.setOwner(mine, users.lookupPrincipalByName("nobody"));
+        }
+        Policy.Builder readOnly = Policy.builder().read(readable.toString());
+        for (String[] call : new String[][] {{"chmod", mine.toString(), "0777"}, {"fchmod", mine.toString(), "0777"},
+                {"utime", mine.toString()}}) {
+            assertThat(TestKit.probe(readOnly, call).status()).as("sandboxed %s", call[0]).isEqualTo("EPERM");
+        }
+        assertThat(TestKit.probe(readOnly, "setxattr", mine.toString()).status()).isEqualTo("EPERM");
+        assertThat(Files.getPosixFilePermissions(mine)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(TestKit.probeNative("chmod", mine.toString(), "0600").status()).isEqualTo("OK");
+        assertThat(TestKit.probeNative("utime", mine.toString()).status()).isEqualTo("OK");
+    }
+
+    @Test
     void memfdsStillWorkForData() {
         Ran r = TestKit.probe(policy(), "memfd", "1"); // MFD_CLOEXEC
         assertThat(r.status()).isEqualTo("OK");

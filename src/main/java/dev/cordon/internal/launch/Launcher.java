@@ -103,8 +103,9 @@ public final class Launcher {
         int namespaces = namespaceFlags(policy, layers);
         SyscallPolicy syscalls = policy.syscalls().isEmpty() ? null : SyscallPolicyParser.parse(policy.syscalls().sources()
                 .stream().map(s -> new SyscallPolicyParser.Source(s.name(), s.text())).toList(), Arch.current());
+        boolean writes = policy.paths().stream().anyMatch(r -> r.access() == dev.cordon.Access.WRITE) || policy.freshTmp();
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
-                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, syscalls);
+                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),

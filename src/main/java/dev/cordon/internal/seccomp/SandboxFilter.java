@@ -60,6 +60,16 @@ public final class SandboxFilter {
                     "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
                     "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr")));
 
+    /**
+     * Metadata changes, which Landlock does not govern: refused when the policy lets the program write nowhere,
+     * so that it cannot chmod, chown, touch or tag files it can only read (the user's own files, when Cordon runs
+     * as an ordinary user).
+     */
+    static final Group METADATA = new Group("changing metadata needs a write rule (Landlock does not govern it)",
+            List.of("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime",
+                    "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+                    "lremovexattr", "fremovexattr", "setxattrat", "removexattrat"));
+
     /** Denied with ENOSYS so that programs fall back: arguments live in memory the filter cannot inspect. */
     static final List<String> UNSUPPORTED = List.of("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register");
 
@@ -154,19 +164,28 @@ public final class SandboxFilter {
      */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
                                       SyscallPolicy user) {
-        if (user != null) return create(tcp, reportDenials, checkFiles, ipcNamespace, user);
-        // Without a user policy the filter depends on four switches only: each combination is built and
+        return build(tcp, reportDenials, checkFiles, ipcNamespace, true, user);
+    }
+
+    /** {@code writes}: the policy allows writing somewhere; without, metadata changes are refused (see METADATA). */
+    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
+                                      boolean writes, SyscallPolicy user) {
+        if (user != null) return create(tcp, reportDenials, checkFiles, ipcNamespace, writes, user);
+        // Without a user policy the filter depends on five switches only: each combination is built and
         // compiled once per JVM.
-        int key = (tcp ? 1 : 0) | (reportDenials ? 2 : 0) | (checkFiles ? 4 : 0) | (ipcNamespace ? 8 : 0);
-        return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace, null));
+        int key = (tcp ? 1 : 0) | (reportDenials ? 2 : 0) | (checkFiles ? 4 : 0) | (ipcNamespace ? 8 : 0)
+                | (writes ? 16 : 0);
+        return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace, writes, null));
     }
 
     private static SandboxFilter create(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
-                                        SyscallPolicy user) {
+                                        boolean writes, SyscallPolicy user) {
         Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
         Map<Rule, String> reasons = new IdentityHashMap<>();
-        for (Group g : DENIED) {
+        List<Group> denied = new ArrayList<>(DENIED);
+        if (!writes) denied.add(METADATA);
+        for (Group g : denied) {
             // In its own IPC namespace the program sees no host SysV objects and no other sandbox's.
             if (ipcNamespace && g.reason().startsWith("SysV IPC")) continue;
             for (String name : g.syscalls()) {
