@@ -88,7 +88,7 @@ public final class LandlockRuleset implements AutoCloseable {
      * Creates the ruleset. Fails (with what is missing) when the kernel cannot enforce a rule the policy
      * needs, unless {@code bestEffort}, in which case {@link #notEnforced()} lists it.
      */
-    public static LandlockRuleset create(List<PathRule> rules, Collection<Integer> connectPorts,
+    public static LandlockRuleset create(RuleExpansion.Expansion rules, Collection<Integer> connectPorts,
                                          Collection<Integer> bindPorts, boolean bestEffort) {
         int version = abi();
         List<String> missing = new ArrayList<>();
@@ -112,7 +112,7 @@ public final class LandlockRuleset implements AutoCloseable {
         long scoped = version >= 6 ? SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL : 0;
         int fd = LandlockNative.createRuleset(handledFs, handledNet, scoped, version);
         try {
-            for (RuleExpansion.Grant g : RuleExpansion.expand(rules)) addPath(fd, new PathRule(g.path(), g.access()), handledFs);
+            for (RuleExpansion.Grant g : rules.grants()) addPath(fd, new PathRule(g.path(), g.access()), handledFs);
             for (PathRule rule : STANDARD_DEVICES) {
                 if (java.nio.file.Files.exists(rule.path())) addPath(fd, rule, handledFs & ~IOCTL_DEV);
             }

@@ -25,13 +25,13 @@ public final class PathModel {
     private final List<Grant> grants = new ArrayList<>();
     private final long handled;
 
-    private final List<PathRule> rules;
+    private final RuleExpansion.Expansion rules;
 
-    public PathModel(List<PathRule> rules, int abi) {
+    public PathModel(RuleExpansion.Expansion rules, int abi) {
         this.handled = LandlockRuleset.fsRights(abi);
-        this.rules = List.copyOf(rules);
+        this.rules = rules;
         List<PathRule> all = new ArrayList<>();
-        for (RuleExpansion.Grant g : RuleExpansion.expand(rules)) all.add(new PathRule(g.path(), g.access()));
+        for (RuleExpansion.Grant g : rules.grants()) all.add(new PathRule(g.path(), g.access()));
         all.addAll(LandlockRuleset.STANDARD_DEVICES);
         for (PathRule rule : all) {
             try {
@@ -78,7 +78,7 @@ public final class PathModel {
             missing = needed & ~rightsAt(real);
         }
         if (missing == 0) return Optional.empty();
-        if (RuleExpansion.denied(real, rules)) return Optional.of("under a deny rule");
+        if (rules.denied(real)) return Optional.of("under a deny rule");
         if ((missing & EXECUTE) != 0) return Optional.of("not under an execute rule");
         if ((missing & (WRITE_FILE | MAKE_REG | TRUNCATE)) != 0) return Optional.of("not in write rules");
         return Optional.of("not in read rules");

@@ -25,7 +25,26 @@ public final class RuleExpansion {
     /** A rule on a resolved path. */
     public record Grant(Path path, Access access) {}
 
-    public static List<Grant> expand(List<PathRule> rules) {
+    /**
+     * The policy's path rules made allow-only: {@code grants} on resolved paths, and the resolved roots of the
+     * deny rules. Computed once per launch; everything that needs the rules as Landlock applies them reads it.
+     */
+    public record Expansion(List<Grant> grants, List<Path> denies) {
+        public Expansion {
+            grants = List.copyOf(grants);
+            denies = List.copyOf(denies);
+        }
+
+        /** Whether a resolved path lies beneath a deny rule. */
+        public boolean denied(Path realPath) {
+            for (Path d : denies) {
+                if (realPath.startsWith(d)) return true;
+            }
+            return false;
+        }
+    }
+
+    public static Expansion expand(List<PathRule> rules) {
         List<Path> denies = new ArrayList<>();
         for (PathRule r : rules) {
             if (r.access() == Access.DENY) denies.add(real(r.path()));
@@ -42,7 +61,7 @@ public final class RuleExpansion {
                 split(root, r.access(), inside, grants);
             }
         }
-        return grants;
+        return new Expansion(grants, denies);
     }
 
     private static void split(Path dir, Access access, List<Path> denies, List<Grant> grants) {
@@ -59,14 +78,6 @@ public final class RuleExpansion {
         } catch (IOException e) {
             // An unreadable directory contributes no rules: nothing beneath it is allowed, which is the safe side.
         }
-    }
-
-    /** Whether {@code path} lies beneath a deny rule. */
-    public static boolean denied(Path realPath, List<PathRule> rules) {
-        for (PathRule r : rules) {
-            if (r.access() == Access.DENY && realPath.startsWith(real(r.path()))) return true;
-        }
-        return false;
     }
 
     static Path real(Path p) {

@@ -1,7 +1,6 @@
 package dev.cordon.internal.launch;
 
-import dev.cordon.Access;
-import dev.cordon.PathRule;
+import dev.cordon.internal.landlock.PathModel;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,13 +22,13 @@ final class ExecDiagnosis {
 
     private static final int PT_INTERP = 3;
 
-    static String explain(Path program, List<PathRule> rules) {
+    static String explain(Path program, PathModel rules) {
         return refusal(program, rules).orElse(
                 "a file it needs to start is not under an execute rule, or the working directory is not readable");
     }
 
     /** Why executing an existing {@code program} is refused by the execute rules, or empty if it is not. */
-    static Optional<String> refusal(Path program, List<PathRule> rules) {
+    static Optional<String> refusal(Path program, PathModel rules) {
         if (!Files.exists(program)) return Optional.empty();
         if (!executable(program, rules)) {
             return Optional.of("it is not under an execute rule (--exec)");
@@ -49,24 +47,9 @@ final class ExecDiagnosis {
         return Optional.empty();
     }
 
-    /** Whether Landlock's view (real paths) puts {@code file} beneath an execute rule. */
-    static boolean executable(Path file, List<PathRule> rules) {
-        Path real;
-        try {
-            real = file.toRealPath();
-        } catch (IOException e) {
-            return false;
-        }
-        if (dev.cordon.internal.landlock.RuleExpansion.denied(real, rules)) return false;
-        for (PathRule rule : rules) {
-            if (rule.access() != Access.EXECUTE) continue;
-            try {
-                if (real.startsWith(rule.path().toRealPath())) return true;
-            } catch (IOException ignored) {
-                // A rule path that vanished covers nothing.
-            }
-        }
-        return false;
+    /** Whether Landlock's view (real paths) puts an existing {@code file} beneath an execute rule. */
+    static boolean executable(Path file, PathModel rules) {
+        return rules.refusal(file, PathModel.EXECUTE).isEmpty();
     }
 
     static Optional<Path> shebang(Path program) {

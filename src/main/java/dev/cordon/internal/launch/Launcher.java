@@ -85,7 +85,11 @@ public final class Launcher {
         Policy policy = launch.policy();
         Path cwd = policy.workingDirectory() != null ? policy.workingDirectory() : Path.of("").toAbsolutePath();
         if (!Files.isDirectory(cwd)) throw new PolicyException("working directory " + cwd + " does not exist");
-        if (policy.namespaces() && ROOT && policy.workingDirectory() == null && !visible(cwd, policy)) {
+        // The rules as Landlock applies them, made once: the ruleset, the mount view and the supervisor's model
+        // of the rules all read this.
+        RuleExpansion.Expansion expansion = RuleExpansion.expand(policy.paths());
+        PathModel model = new PathModel(expansion, LandlockRuleset.abi());
+        if (policy.namespaces() && ROOT && policy.workingDirectory() == null && !visible(cwd, expansion)) {
             cwd = Path.of("/"); // the caller's directory does not exist in the program's view
         }
         Path program = ProgramResolver.resolve(launch.command().getFirst(), policy.environment().get("PATH"), cwd);
@@ -108,11 +112,11 @@ public final class Launcher {
                 policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
-        try (LandlockRuleset ruleset = LandlockRuleset.create(policy.paths(), policy.tcpConnect(), policy.tcpBind(),
+        try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
                      cwd.toString());
-             MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths(), policy.freshTmp()) : null) {
+             MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths(), expansion, policy.freshTmp()) : null) {
             if (namespaces != 0) layers.add(namespaceLayer(namespaces));
             if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
             layers.add("no_new_privs");
@@ -128,8 +132,7 @@ public final class Launcher {
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
             try {
                 UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
-                SandboxRun.Checks checks = new SandboxRun.Checks(policy.paths(),
-                        new PathModel(policy.paths(), LandlockRuleset.abi()), policy.tcpConnect(), policy.tcpBind());
+                SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());
@@ -138,7 +141,7 @@ public final class Launcher {
                 thread.runAndWait(run);
                 if (thread.failure != null) {
                     Sys.closeQuietly(run.heldPidfd());
-                    throw launchFailure(thread, program, run, policy);
+                    throw launchFailure(thread, program, run, model);
                 }
                 int pidfd = run.heldPidfd();
                 cgroup = null; // the run owns it now
@@ -215,17 +218,17 @@ public final class Launcher {
     static final String HOSTNAME = "cordon";
 
     /** Whether a directory is inside the program's mount view (beneath an allowing rule). */
-    private static boolean visible(Path dir, Policy policy) {
+    private static boolean visible(Path dir, RuleExpansion.Expansion expansion) {
         Path real;
         try {
             real = dir.toRealPath();
         } catch (java.io.IOException e) {
             return false;
         }
-        return RuleExpansion.expand(policy.paths()).stream().anyMatch(g -> real.startsWith(g.path()));
+        return expansion.grants().stream().anyMatch(g -> real.startsWith(g.path()));
     }
 
-    private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run, Policy policy) {
+    private static SandboxException launchFailure(LaunchThread thread, Path program, SandboxRun run, PathModel model) {
         SyscallException e = thread.failure;
         if (run.holdFailure() != null) {
             return new SandboxException("sandbox setup failed: " + run.holdFailure());
@@ -237,7 +240,7 @@ public final class Launcher {
             case Errno.ENOENT -> new LaunchException(LaunchException.Reason.NOT_FOUND, program,
                     "program " + program + " not found, or its ELF interpreter is missing");
             case Errno.EACCES, Errno.EPERM -> new LaunchException(LaunchException.Reason.DENIED_BY_POLICY, program,
-                    "executing " + program + " is denied by the policy: " + ExecDiagnosis.explain(program, policy.paths()));
+                    "executing " + program + " is denied by the policy: " + ExecDiagnosis.explain(program, model));
             case Errno.ENOEXEC -> new LaunchException(LaunchException.Reason.NOT_EXECUTABLE, program,
                     "program " + program + " is not in an executable format");
             default -> new LaunchException(LaunchException.Reason.OTHER, program,

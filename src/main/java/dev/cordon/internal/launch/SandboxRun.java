@@ -7,7 +7,6 @@ import dev.cordon.Termination;
 import dev.cordon.Verdict;
 import dev.cordon.Violation;
 import dev.cordon.internal.seccomp.SandboxFilter;
-import dev.cordon.PathRule;
 import dev.cordon.internal.landlock.PathModel;
 import dev.cordon.internal.supervise.CallDecoder;
 import dev.cordon.internal.supervise.TraceeFiles;
@@ -122,7 +121,7 @@ public final class SandboxRun implements SandboxWatcher {
     private int rechecks;
 
     /** What the supervisor checks itself to explain refusals the kernel would make: see {@link #decide}. */
-    record Checks(List<PathRule> paths, PathModel model, Set<Integer> tcpConnect, Set<Integer> tcpBind) {}
+    record Checks(PathModel model, Set<Integer> tcpConnect, Set<Integer> tcpBind) {}
 
     SandboxRun(Limits limits, SandboxFilter filter, Checks checks, Consumer<Violation> onViolation, Rlimits rlimits,
                UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
@@ -172,7 +171,7 @@ public final class SandboxRun implements SandboxWatcher {
             // The supervisor refuses only what Landlock would refuse too, so as to say why; otherwise the
             // kernel decides. Continuing is sound: the execute rules are enforced by Landlock.
             Optional<Path> program = execTarget(n);
-            Optional<String> why = program.flatMap(p -> ExecDiagnosis.refusal(p, checks.paths()));
+            Optional<String> why = program.flatMap(p -> ExecDiagnosis.refusal(p, checks.model()));
             if (why.isPresent()) {
                 return refuse(n, Errno.EACCES, "executing " + shown(program.get()) + ": " + why.get());
             }

@@ -47,12 +47,12 @@ public final class MountView implements AutoCloseable {
     }
 
     /** {@code freshTmp}: a private, empty, writable /tmp (a small tmpfs), whatever the rules say about /tmp. */
-    public static MountView prepare(List<PathRule> rules, boolean freshTmp) {
+    public static MountView prepare(List<PathRule> rules, RuleExpansion.Expansion expansion, boolean freshTmp) {
         boolean proc = rules.stream().anyMatch(r -> r.access() != Access.DENY && r.path().startsWith("/proc"));
         boolean sys = rules.stream().anyMatch(r -> r.access() != Access.DENY && r.path().startsWith("/sys"));
         MountView view = new MountView(proc, sys, freshTmp);
         try {
-            List<RuleExpansion.Grant> grants = new ArrayList<>(RuleExpansion.expand(rules));
+            List<RuleExpansion.Grant> grants = new ArrayList<>(expansion.grants());
             grants.sort(Comparator.comparingInt(g -> g.path().getNameCount()));
             for (RuleExpansion.Grant g : grants) {
                 if (g.path().startsWith("/proc") || g.path().startsWith("/sys")) continue; // fresh mounts instead
