@@ -105,34 +105,19 @@ public final class SandboxFilter {
         this.routed = routed;
     }
 
-    /**
-     * The filter for a policy: {@code tcp} allows TCP sockets (Landlock then decides which ports);
-     * {@code reportDenials} routes denied calls through the supervisor so that each is reported.
-     */
-    public static SandboxFilter build(boolean tcp, boolean reportDenials) {
-        return build(tcp, reportDenials, false, false);
-    }
-
     /** Calls the supervisor checks to explain refusals by Landlock: TCP connect and bind. */
     public static final List<String> NETWORK_CHECKED = List.of("connect", "bind");
     /** Calls the supervisor checks at audit level all: every way of opening a file by path. */
     public static final List<String> FILES_CHECKED = List.of("open", "openat", "openat2", "creat");
 
-    /**
-     * As {@link #build(boolean, boolean)}; {@code checkFiles} also hands file opens to the supervisor (audit
-     * level all), and with {@code reportDenials} TCP connect and bind go to it too. {@code ipcNamespace}:
-     * the program has its own IPC namespace, so SysV IPC and message queues are allowed.
-     */
+    /** The mandatory filter alone, for a policy that writes somewhere and has no IPC namespace. */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles) {
-        return build(tcp, reportDenials, checkFiles, false, null);
+        return build(tcp, reportDenials, checkFiles, false, true, null);
     }
 
+    /** As {@link #build(boolean, boolean, boolean)}, with a user's syscall policy combined in. */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, SyscallPolicy user) {
-        return build(tcp, reportDenials, checkFiles, false, user);
-    }
-
-    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace) {
-        return build(tcp, reportDenials, checkFiles, ipcNamespace, null);
+        return build(tcp, reportDenials, checkFiles, false, true, user);
     }
 
     private static final java.util.concurrent.ConcurrentHashMap<Integer, SandboxFilter> CACHE =
@@ -157,17 +142,16 @@ public final class SandboxFilter {
     static final List<String> EXEMPT = List.of("futex");
 
     /**
-     * The filter with a user's syscall policy combined in (see {@link SyscallPolicy}: the result is the more
-     * restrictive of the mandatory filter and the user's policy, for every call); {@code user} may be null.
-     * Kill and trap actions are in the kernel program, except for the {@link #LAUNCH} calls. Errno actions
-     * go through the supervisor when denials are reported, with the reason "syscall policy line N: rule".
+     * The filter for a policy. {@code tcp} allows TCP sockets (Landlock then decides which ports);
+     * {@code reportDenials} routes denied calls through the supervisor so that each is reported, and hands it
+     * TCP connect and bind; {@code checkFiles} also hands it file opens (audit level all); {@code ipcNamespace}:
+     * the program has its own IPC namespace, so SysV IPC and message queues are allowed; {@code writes}: the
+     * policy allows writing somewhere, else metadata changes are refused (see METADATA). {@code user}, a user's
+     * syscall policy, may be null; combined in, the result is the more restrictive of the mandatory filter and
+     * the user's policy for every call (see {@link SyscallPolicy}). Kill and trap actions are in the kernel
+     * program, except for the {@link #LAUNCH} calls. Errno actions go through the supervisor when denials are
+     * reported, with the reason "syscall policy line N: rule".
      */
-    public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
-                                      SyscallPolicy user) {
-        return build(tcp, reportDenials, checkFiles, ipcNamespace, true, user);
-    }
-
-    /** {@code writes}: the policy allows writing somewhere; without, metadata changes are refused (see METADATA). */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
                                       boolean writes, SyscallPolicy user) {
         if (user != null) return create(tcp, reportDenials, checkFiles, ipcNamespace, writes, user);
