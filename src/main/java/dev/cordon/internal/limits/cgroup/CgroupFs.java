@@ -268,6 +268,16 @@ final class CgroupFs {
         }
     }
 
+    /** Polls {@code done} every millisecond for up to {@code millis}; whether it became true. */
+    static boolean await(java.util.function.BooleanSupplier done, long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (true) {
+            if (done.getAsBoolean()) return true;
+            if (System.nanoTime() > deadline) return false;
+            sleep(1);
+        }
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -194,12 +194,7 @@ public final class CgroupV1 implements CgroupDriver {
         }
 
         private boolean awaitEmpty(long millis) {
-            long deadline = System.nanoTime() + millis * 1_000_000;
-            while (true) {
-                if (isEmpty()) return true;
-                if (System.nanoTime() > deadline) return false;
-                CgroupFs.sleep(1);
-            }
+            return CgroupFs.await(this::isEmpty, millis);
         }
 
         @Override

@@ -140,12 +140,7 @@ public final class CgroupV2 implements CgroupDriver {
         }
 
         private boolean awaitEmpty(long millis) {
-            long deadline = System.nanoTime() + millis * 1_000_000;
-            while (true) {
-                if (!Files.isDirectory(dir) || isEmpty()) return true;
-                if (System.nanoTime() > deadline) return false;
-                CgroupFs.sleep(1);
-            }
+            return CgroupFs.await(() -> !Files.isDirectory(dir) || isEmpty(), millis);
         }
 
         @Override
