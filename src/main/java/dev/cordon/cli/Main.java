@@ -1,13 +1,11 @@
 package dev.cordon.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.io.PrintWriter;
 
 /**
- * Entry point of the {@code cordon} command. The command model is built in code, not from annotations:
- * no reflection at start-up, which a CLI user pays for on every run.
+ * Entry point of the {@code cordon} command. A well-formed {@code run}/{@code trace} line is read by
+ * {@link QuickParse}, without picocli; the rest by picocli ({@link PicocliMain}), whose command model is built in
+ * code, not from annotations. Start-up is paid by a CLI user on every run: README, "Speed".
  */
 public final class Main {
     private Main() {}
@@ -23,49 +21,16 @@ public final class Main {
         // native calls (epoll_wait, waitid): do the clean-up the shutdown hooks would do, and end at once.
         System.out.flush();
         System.err.flush();
-        // A training run for the AOT cache must end normally: the JVM writes the cache on its way out.
-        if (Boolean.getBoolean("cordon.jvmExit")) System.exit(code);
         dev.cordon.internal.launch.Launcher.shutdownCleanly();
         dev.cordon.internal.sys.Sys.exitGroup(code);
     }
 
     static int run(String[] args) {
-        CommandSpec top = CommandSpec.create().name("cordon").version("cordon " + VERSION);
-        top.mixinStandardHelpOptions(true);
-        top.usageMessage().description("Runs a program, and every process it starts, under a policy enforced by the kernel.");
-        RunCommand run = new RunCommand();
-        RunCommand trace = new RunCommand(true);
-        top.addSubcommand("run", run.spec());
-        top.addSubcommand("trace", trace.spec());
-        CheckCommand check = new CheckCommand();
-        top.addSubcommand("check", check.spec());
-        ProfilesCommand profiles = new ProfilesCommand();
-        top.addSubcommand("profiles", profiles.spec());
-        CommandLine cl = new CommandLine(top);
-        cl.setStopAtPositional(false);
-        cl.getSubcommands().get("run").setStopAtPositional(true);
-        cl.getSubcommands().get("trace").setStopAtPositional(true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        CommandLine.ParseResult parsed;
-        try {
-            parsed = cl.parseArgs(args);
-        } catch (CommandLine.ParameterException e) {
-            String sub = e.getCommandLine().getCommandName();
-            err.println("cordon: " + e.getMessage() + " (see 'cordon " + ("cordon".equals(sub) ? "" : sub + " ") + "--help')");
-            return EXIT_USAGE;
+        // The common line, read without picocli (see QuickParse); everything else goes to picocli.
+        if (args.length > 1 && (args[0].equals("run") || args[0].equals("trace"))) {
+            Args quick = QuickParse.parse(RunCommand.OPTIONS, args, 1);
+            if (quick != null) return new RunCommand(args[0].equals("trace")).execute(quick, new PrintWriter(System.err, true));
         }
-        if (CommandLine.printHelpIfRequested(parsed)) return 0;
-        if (!parsed.hasSubcommand()) {
-            cl.usage(System.err);
-            return EXIT_USAGE;
-        }
-        CommandLine.ParseResult sub = parsed.subcommand();
-        PrintWriter out = new PrintWriter(System.out, true);
-        return switch (sub.commandSpec().name()) {
-            case "check" -> check.execute(sub, out, err);
-            case "profiles" -> profiles.execute(sub, out, err);
-            case "trace" -> trace.execute(sub, err);
-            default -> run.execute(sub, err);
-        };
+        return PicocliMain.run(args);
     }
 }

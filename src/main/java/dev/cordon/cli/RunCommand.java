@@ -16,10 +16,6 @@ import dev.cordon.internal.policy.Units;
 import dev.cordon.internal.report.MetaFile;
 import dev.cordon.internal.report.Report;
 import dev.cordon.internal.report.ViolationLog;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine.ParseResult;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,7 +26,65 @@ import java.util.List;
 
 /** {@code cordon run [OPTIONS] [--] PROGRAM [ARG...]}. */
 final class RunCommand {
-    private final CommandSpec spec;
+    /** The options of run and trace: read by {@link QuickParse} and made into picocli's model for the rest. */
+    static final List<QuickParse.Option> OPTIONS = List.of(
+            list(null, "--policy", "FILE", "Read the policy from a TOML policy file (README: \"Policy files and "
+                    + "profiles\"). Options add to its lists (paths, ports, environment) and replace its single values "
+                    + "(limits, --cwd, --audit...). Several files combine like includes."),
+            list(null, "--profile", "NAME", "Start from a policy profile shipped with Cordon (see 'cordon profiles'), "
+                    + "e.g. python3; combined like --policy, before the --policy files."),
+            list("-r", "--read", "PATH", "Allow reading PATH (a file, or a directory and everything beneath it)."),
+            list("-w", "--write", "PATH", "Allow reading and writing PATH: create, write, truncate, remove, rename, link."),
+            list("-x", "--exec", "PATH", "Allow reading and executing PATH. A dynamically linked program also needs its "
+                    + "ELF interpreter and libraries (e.g. --exec /usr/lib --exec /lib64)."),
+            list(null, "--deny", "PATH", "Deny PATH inside a tree another rule allows, e.g. --read /home/u --deny "
+                    + "/home/u/.ssh. Enforced by Landlock: the directories on the way to PATH can then no longer be listed."),
+            list(null, "--tcp-connect", "PORT", "Allow TCP connections to PORT (on any address). Without this and "
+                    + "--tcp-bind there is no network at all."),
+            list(null, "--tcp-bind", "PORT", "Allow binding TCP sockets to PORT."),
+            list("-e", "--env", "NAME[=VALUE]", "Set an environment variable; NAME alone copies it from Cordon's "
+                    + "environment. The program gets no other variable."),
+            single(null, "--cwd", "DIR", "Working directory of the program (default: the current directory)."),
+            single(null, "--uid", "UID", "When run as root: the user the program runs as (default 65534)."),
+            single(null, "--gid", "GID", "When run as root: the group the program runs as (default 65534)."),
+            single(null, "--cpu-time", "DURATION", "CPU time limit for the whole sandbox, all processes added up, "
+                    + "e.g. 2s (cgroup; RLIMIT_CPU per process where no cgroup can be had)."),
+            single(null, "--wall-time", "DURATION", "Wall-clock limit, e.g. 5s: the sandbox is killed when it is reached."),
+            single(null, "--memory", "SIZE", "Memory limit for the whole sandbox, e.g. 256M (cgroup, no swap; "
+                    + "RLIMIT_DATA per process where no cgroup can be had)."),
+            single(null, "--processes", "N", "Most processes and threads alive at once in the sandbox (cgroup pids)."),
+            single(null, "--output-limit", "SIZE", "Most bytes the program may write to stdout and to stderr (each), "
+                    + "e.g. 16M; Cordon then relays both streams and counts them."),
+            single(null, "--file-size", "SIZE", "Largest file the program may write, e.g. 16M (RLIMIT_FSIZE)."),
+            single(null, "--open-files", "N", "Most open descriptors per process (RLIMIT_NOFILE)."),
+            single(null, "--stack", "SIZE", "Stack size per process, e.g. 8M (RLIMIT_STACK)."),
+            single(null, "--stdin", "FILE", "Read the program's standard input from FILE (opened by Cordon)."),
+            single(null, "--stdout", "FILE", "Write the program's standard output to FILE (opened by Cordon)."),
+            single(null, "--stderr", "FILE", "Write the program's standard error to FILE (opened by Cordon)."),
+            single(null, "--report", "FILE", "Write a JSON report of the run to FILE (schema: README, \"Report\")."),
+            single(null, "--meta", "FILE", "Write the run's figures and status to FILE in isolate's meta-file format."),
+            single(null, "--engine", "ENGINE", "How the supervisor sees the calls it decides: notify (default: seccomp "
+                    + "user notification) or ptrace (SECCOMP_RET_TRACE, decided at ptrace stops)."),
+            single(null, "--log", "FILE", "Write every refused call to FILE as JSON lines, as it happens."),
+            single(null, "--audit", "LEVEL", "What the supervisor reports: denied (default: every refused call, as a "
+                    + "line on stderr; file opens refused by Landlock are not observed), all (file opens are checked by "
+                    + "the supervisor too, so every refusal is explained; slower) or none (the kernel alone enforces, at "
+                    + "the lowest cost)."),
+            single(null, "--syscalls", "FILE", "A syscall policy file: one rule a line, e.g. \"allow write if arg0 == 1\", "
+                    + "\"errno EBADF write\", \"kill ptrace\", \"allow @compute\", \"default errno EPERM\" (README, "
+                    + "\"Syscall policies\"). It can only add restrictions to the sandbox's own filter."),
+            list(null, "--syscall", "RULE", "One syscall policy rule, as in a --syscalls file; repeatable (errors cite "
+                    + "--syscall:N, N counting the --syscall options)."),
+            flag(null, "--compute-only", "Compute only: the @compute syscall set (start, read stdin, write stdout/stderr, "
+                    + "threads, read-only opens for loading the program), every other call refused with EPERM: no new "
+                    + "processes, no exec after the first, no network. The program's files still need --exec/--read."),
+            flag("-q", "--quiet", "Do not print the summary line on stderr."),
+            flag(null, "--tmp", "With --namespaces: a private, empty, writable /tmp (64 MiB, noexec)."),
+            flag(null, "--namespaces", "As root: run the program in its own pid (it is pid 1, and everything it starts "
+                    + "dies with it), IPC, UTS and, without network, empty network namespaces."),
+            flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
+                    + "the report then list what was not enforced. Without it such a run is refused."));
+
     private final boolean trace;
 
     RunCommand() {
@@ -40,112 +94,26 @@ final class RunCommand {
     /** {@code trace}: {@code cordon trace}, the same options, every supervised call shown live with its verdict. */
     RunCommand(boolean trace) {
         this.trace = trace;
-        this.spec = CommandSpec.create().name(trace ? "trace" : "run");
-        spec.mixinStandardHelpOptions(true);
-        spec.usageMessage()
-                .description(trace
-                        ? "Runs PROGRAM like 'cordon run', with audit level all, and prints every supervised call of "
-                          + "the whole process tree as it happens (execs, file opens, connect, bind, memfd and every "
-                          + "refused call) with the policy's verdict: for writing a policy."
-                        : "Runs PROGRAM in a sandbox. Nothing is allowed unless an option allows it: no file, "
-                          + "no network, no environment variable. Paths must be absolute; a directory rule covers "
-                          + "everything beneath it.")
-                .footerHeading("%nExit status:%n")
-                .footer("  N      the program's own exit code",
-                        "  128+N  the program was ended by signal N",
-                        "  2      usage error or bad option value",
-                        "  125    the sandbox could not be set up",
-                        "  126    the program is not executable, or the policy does not allow executing it",
-                        "  127    the program was not found");
-        list(null, "--policy", "FILE", "Read the policy from a TOML policy file (README: \"Policy files and "
-                + "profiles\"). Options add to its lists (paths, ports, environment) and replace its single values "
-                + "(limits, --cwd, --audit...). Several files combine like includes.");
-        list(null, "--profile", "NAME", "Start from a policy profile shipped with Cordon (see 'cordon profiles'), "
-                + "e.g. python3; combined like --policy, before the --policy files.");
-        list("-r", "--read", "PATH", "Allow reading PATH (a file, or a directory and everything beneath it).");
-        list("-w", "--write", "PATH", "Allow reading and writing PATH: create, write, truncate, remove, rename, link.");
-        list("-x", "--exec", "PATH", "Allow reading and executing PATH. A dynamically linked program also needs its "
-                + "ELF interpreter and libraries (e.g. --exec /usr/lib --exec /lib64).");
-        list(null, "--deny", "PATH", "Deny PATH inside a tree another rule allows, e.g. --read /home/u --deny "
-                + "/home/u/.ssh. Enforced by Landlock: the directories on the way to PATH can then no longer be listed.");
-        list(null, "--tcp-connect", "PORT", "Allow TCP connections to PORT (on any address). Without this and "
-                + "--tcp-bind there is no network at all.");
-        list(null, "--tcp-bind", "PORT", "Allow binding TCP sockets to PORT.");
-        list("-e", "--env", "NAME[=VALUE]", "Set an environment variable; NAME alone copies it from Cordon's "
-                + "environment. The program gets no other variable.");
-        single(null, "--cwd", "DIR", "Working directory of the program (default: the current directory).");
-        single(null, "--uid", "UID", "When run as root: the user the program runs as (default 65534).");
-        single(null, "--gid", "GID", "When run as root: the group the program runs as (default 65534).");
-        single(null, "--cpu-time", "DURATION", "CPU time limit for the whole sandbox, all processes added up, "
-                + "e.g. 2s (cgroup; RLIMIT_CPU per process where no cgroup can be had).");
-        single(null, "--wall-time", "DURATION", "Wall-clock limit, e.g. 5s: the sandbox is killed when it is reached.");
-        single(null, "--memory", "SIZE", "Memory limit for the whole sandbox, e.g. 256M (cgroup, no swap; "
-                + "RLIMIT_DATA per process where no cgroup can be had).");
-        single(null, "--processes", "N", "Most processes and threads alive at once in the sandbox (cgroup pids).");
-        single(null, "--output-limit", "SIZE", "Most bytes the program may write to stdout and to stderr (each), "
-                + "e.g. 16M; Cordon then relays both streams and counts them.");
-        single(null, "--file-size", "SIZE", "Largest file the program may write, e.g. 16M (RLIMIT_FSIZE).");
-        single(null, "--open-files", "N", "Most open descriptors per process (RLIMIT_NOFILE).");
-        single(null, "--stack", "SIZE", "Stack size per process, e.g. 8M (RLIMIT_STACK).");
-        single(null, "--stdin", "FILE", "Read the program's standard input from FILE (opened by Cordon).");
-        single(null, "--stdout", "FILE", "Write the program's standard output to FILE (opened by Cordon).");
-        single(null, "--stderr", "FILE", "Write the program's standard error to FILE (opened by Cordon).");
-        single(null, "--report", "FILE", "Write a JSON report of the run to FILE (schema: README, \"Report\").");
-        single(null, "--meta", "FILE", "Write the run's figures and status to FILE in isolate's meta-file format.");
-        single(null, "--engine", "ENGINE", "How the supervisor sees the calls it decides: notify (default: seccomp "
-                + "user notification) or ptrace (SECCOMP_RET_TRACE, decided at ptrace stops).");
-        single(null, "--log", "FILE", "Write every refused call to FILE as JSON lines, as it happens.");
-        single(null, "--audit", "LEVEL", "What the supervisor reports: denied (default: every refused call, as a "
-                + "line on stderr; file opens refused by Landlock are not observed), all (file opens are checked by "
-                + "the supervisor too, so every refusal is explained; slower) or none (the kernel alone enforces, at "
-                + "the lowest cost).");
-        single(null, "--syscalls", "FILE", "A syscall policy file: one rule a line, e.g. \"allow write if arg0 == 1\", "
-                + "\"errno EBADF write\", \"kill ptrace\", \"allow @compute\", \"default errno EPERM\" (README, "
-                + "\"Syscall policies\"). It can only add restrictions to the sandbox's own filter.");
-        list(null, "--syscall", "RULE", "One syscall policy rule, as in a --syscalls file; repeatable (errors cite "
-                + "--syscall:N, N counting the --syscall options).");
-        flag(null, "--compute-only", "Compute only: the @compute syscall set (start, read stdin, write stdout/stderr, "
-                + "threads, read-only opens for loading the program), every other call refused with EPERM: no new "
-                + "processes, no exec after the first, no network. The program's files still need --exec/--read.");
-        flag("-q", "--quiet", "Do not print the summary line on stderr.");
-        flag(null, "--tmp", "With --namespaces: a private, empty, writable /tmp (64 MiB, noexec).");
-        flag(null, "--namespaces", "As root: run the program in its own pid (it is pid 1, and everything it starts "
-                + "dies with it), IPC, UTS and, without network, empty network namespaces.");
-        flag(null, "--best-effort", "Run even if the kernel cannot enforce part of the policy; the summary and "
-                + "the report then list what was not enforced. Without it such a run is refused.");
-        spec.addPositional(PositionalParamSpec.builder().paramLabel("PROGRAM [ARG...]").arity("1..*")
-                .type(List.class).auxiliaryTypes(String.class)
-                .description("The program (a path, or a name looked up in the PATH given with --env, else in "
-                        + "/usr/local/bin:/usr/bin:/bin) and its arguments. Put -- before it if an argument "
-                        + "starts with a dash.").build());
     }
 
-    CommandSpec spec() {
-        return spec;
+    private static QuickParse.Option list(String shortName, String longName, String label, String description) {
+        return new QuickParse.Option(shortName, longName, label, description, QuickParse.Kind.LIST);
     }
 
-    private void list(String shortName, String longName, String label, String description) {
-        OptionSpec.Builder b = shortName == null ? OptionSpec.builder(longName) : OptionSpec.builder(shortName, longName);
-        spec.addOption(b.paramLabel(label).type(List.class).auxiliaryTypes(String.class).arity("1")
-                .description(description).build());
+    private static QuickParse.Option single(String shortName, String longName, String label, String description) {
+        return new QuickParse.Option(shortName, longName, label, description, QuickParse.Kind.SINGLE);
     }
 
-    private void single(String shortName, String longName, String label, String description) {
-        OptionSpec.Builder b = shortName == null ? OptionSpec.builder(longName) : OptionSpec.builder(shortName, longName);
-        spec.addOption(b.paramLabel(label).type(String.class).arity("1").description(description).build());
+    private static QuickParse.Option flag(String shortName, String longName, String description) {
+        return new QuickParse.Option(shortName, longName, null, description, QuickParse.Kind.FLAG);
     }
 
-    private void flag(String shortName, String longName, String description) {
-        OptionSpec.Builder b = shortName == null ? OptionSpec.builder(longName) : OptionSpec.builder(shortName, longName);
-        spec.addOption(b.arity("0").type(boolean.class).description(description).build());
-    }
-
-    int execute(ParseResult r, PrintWriter err) {
+    int execute(Args r, PrintWriter err) {
         if (trace && r.hasMatchedOption("--audit")) {
             err.println("cordon: --audit: trace always runs at audit level all");
             return Main.EXIT_USAGE;
         }
-        List<String> command = r.matchedPositionalValue(0, List.of());
+        List<String> command = r.positionals();
         if (command.isEmpty()) {
             err.println("cordon: no program given (see 'cordon run --help')");
             return Main.EXIT_USAGE;
@@ -239,7 +207,7 @@ final class RunCommand {
         }
     }
 
-    private Policy policy(ParseResult r) {
+    private Policy policy(Args r) {
         Policy.Builder b = Policy.builder();
         Limits limits = Limits.NONE;
         List<String> profiles = r.matchedOptionValue("--profile", List.<String>of());
@@ -322,7 +290,7 @@ final class RunCommand {
         return policy;
     }
 
-    private static void syscalls(ParseResult r, Policy.Builder b) {
+    private static void syscalls(Args r, Policy.Builder b) {
         if (r.matchedOptionValue("--compute-only", false)) b.computeOnly();
         SyscallRules rules = SyscallRules.NONE;
         String file = r.matchedOptionValue("--syscalls", null);
