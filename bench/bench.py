@@ -98,6 +98,11 @@ def cordon_library(ctx, argv):
 LIBRARY = Config("cordon-lib", "Cordon (library, warm JVM)", cordon_library)
 
 
+def bare_jvm(ctx, argv):
+    # The floor under any Java CLI: the JVM starting and stopping, with the flags ./cordon uses (scripts/env.sh).
+    return [ctx.java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-version"]
+
+
 CONFIGS = [
     LIBRARY,
     Config("cordon", "Cordon (CLI)", cordon_cli(), cli=True),
@@ -107,7 +112,11 @@ CONFIGS = [
     Config("bwrap", "bwrap", bwrap, needs="bwrap", cpu=False),
     Config("strace", "strace -f", strace_all, needs="strace"),
     Config("strace-seccomp", "strace -f --seccomp-bpf (file,process,network)", strace_seccomp, needs="strace"),
+    # Only where a workload lists it (the cli workload): the JVM start-up alone, for the CLI row's breakdown.
+    Config("jvm", "bare JVM (`java -version`, the CLI's flags)", bare_jvm, cpu=False),
 ]
+
+EXPLICIT_ONLY = {"jvm"}  # configurations applied only to the workloads that list them
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -164,7 +173,7 @@ WORKLOADS = [
              special={"cordon-lib": lambda ctx: (library_cmd(ctx, "threads", "4", "1" if ctx.quick else "3",
                                                              ctx.work), "runs_per_s")}),
     Workload("cli", "CLI start-up: `cordon run -- /bin/true` end to end (JVM start included)",
-             lambda ctx: ["/bin/true"], configs=["cordon", "bwrap"], net=False),
+             lambda ctx: ["/bin/true"], configs=["cordon", "bwrap", "jvm"], net=False),
     Workload("statopen", "200k stat+open+close of files under /usr/include",
              lambda ctx: [ctx.b("statopen"), os.path.join(ctx.tmp, "include-files.txt"), str(scale(ctx, 200000))]),
     Workload("gcc", "gcc -O2 -c of a generated 5k-line C file with many includes",
@@ -323,7 +332,7 @@ def config_command(ctx, w, cfg):
 
 
 def applicable(w, available):
-    keys = w.configs if w.configs is not None else [c.key for c in CONFIGS]
+    keys = w.configs if w.configs is not None else [c.key for c in CONFIGS if c.key not in EXPLICIT_ONLY]
     out = []
     for k in keys:
         cfg = next((c for c in CONFIGS if c.key == k), None)

@@ -51,8 +51,7 @@ cordon_find_maven() {
 # cache when the jar is newer than it: a jar rebuilt by anything else (mvn package, ./run-tests) makes the JVM
 # refuse the old cache silently, and the CLI then starts without any class sharing at all (~1.3 s instead of ~0.1 s).
 cordon_build_if_needed() {
-    local stamp="$CORDON_HOME/target/.built" jar
-    jar=$(cordon_jar)
+    local stamp="$CORDON_HOME/target/.built" jar=$CORDON_JAR
     if [ -f "$stamp" ] && [ -f "$jar" ] && [ -z "$(find "$CORDON_HOME/src/main" "$CORDON_HOME/pom.xml" -newer "$stamp" -print -quit)" ]; then
         [ "$CORDON_HOME/target/.aot-trained" -nt "$jar" ] || cordon_train_aot_cache
         return 0
@@ -66,29 +65,45 @@ cordon_build_if_needed() {
     cordon_train_aot_cache
 }
 
-# JDK 25's AOT cache (JEP 483/514/515): classes of the CLI's start-up and launch path loaded and linked ahead of
-# time, trained by dev.cordon.cli.Training (a sandboxed /bin/true under the common options, a policy file and profile,
-# a report, 'check' and 'profiles'). A start-up cost the CLI user pays on every run; see README, "Speed".
+# JDK 25's AOT caches (JEP 483/514/515): classes of the CLI's start-up and launch path loaded and linked ahead of
+# time, trained by dev.cordon.cli.Training. Two: target/cordon.aot for runs given by options, target/cordon-files.aot
+# (with TOML and Jackson databind) for policy files, profiles and the other subcommands: the JVM loads every class of
+# its cache at start, so the plain cache stays small. A start-up cost the CLI user pays on every run; see README.
 # .aot-trained records the attempt, so that a JVM that cannot write a cache is not asked again on every run.
 cordon_train_aot_cache() {
-    local aot="$CORDON_HOME/target/cordon.aot"
-    rm -f "$aot"
-    "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$aot" -Xlog:aot=off -Xlog:cds=off \
-        -XX:+UseSerialGC --enable-native-access=dev.cordon -p "$(cordon_module_path)" \
-        -m dev.cordon/dev.cordon.cli.Training >/dev/null 2>&1 || rm -f "$aot"
-    touch "$CORDON_HOME/target/.aot-trained"
+    local kind aot
+    for kind in plain files; do
+        aot="$CORDON_HOME/target/cordon.aot"
+        [ $kind = plain ] || aot="$CORDON_HOME/target/cordon-$kind.aot"
+        rm -f "$aot" 2>/dev/null
+        "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$aot" -Xlog:aot=off -Xlog:cds=off \
+            -XX:+UseSerialGC --enable-native-access=dev.cordon -p "$CORDON_MODULE_PATH" \
+            -m dev.cordon/dev.cordon.cli.Training $kind >/dev/null 2>&1 || rm -f "$aot"
+    done
+    touch "$CORDON_HOME/target/.aot-trained" 2>/dev/null || true
 }
 
-# Measured on the CLI's start-up (README, "Speed"): the serial collector and C1 only start fastest for a short run.
+# Sets CORDON_JVM_OPTIONS (an array) for a CLI run with arguments "$@": measured on the CLI's start-up (README,
+# "Speed"), the serial collector and C1 only start fastest; the cache is chosen by the arguments. No forks.
 cordon_jvm_options() {
-    echo "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xlog:aot=off -Xlog:cds=off"
-    if [ -f "$CORDON_HOME/target/cordon.aot" ]; then echo "-XX:AOTCache=$CORDON_HOME/target/cordon.aot"; fi
+    local aot="$CORDON_HOME/target/cordon.aot" arg
+    case "${1:-}" in
+        run|trace)
+            for arg in "$@"; do
+                case "$arg" in
+                    --) break ;;
+                    --policy|--policy=*|--profile|--profile=*) aot="$CORDON_HOME/target/cordon-files.aot"; break ;;
+                esac
+            done ;;
+        *) aot="$CORDON_HOME/target/cordon-files.aot" ;;
+    esac
+    CORDON_JVM_OPTIONS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xlog:aot=off -Xlog:cds=off)
+    if [ -f "$aot" ]; then CORDON_JVM_OPTIONS+=("-XX:AOTCache=$aot"); fi
 }
 
-cordon_jar() {
-    echo "$CORDON_HOME/target/cordon-0.1.0-SNAPSHOT.jar"
-}
+CORDON_JAR=$CORDON_HOME/target/cordon-0.1.0-SNAPSHOT.jar
+CORDON_MODULE_PATH=$CORDON_JAR:$CORDON_HOME/target/lib
 
 cordon_module_path() {
-    echo "$(cordon_jar):$CORDON_HOME/target/lib"
+    echo "$CORDON_MODULE_PATH"
 }

@@ -21,6 +21,8 @@ public final class Main {
         // native calls (epoll_wait, waitid): do the clean-up the shutdown hooks would do, and end at once.
         System.out.flush();
         System.err.flush();
+        // Nothing started (help, a usage error, check, profiles): no thread to wait for, and no native code to link.
+        if (!RunCommand.launched) System.exit(code);
         dev.cordon.internal.launch.Launcher.shutdownCleanly();
         dev.cordon.internal.sys.Sys.exitGroup(code);
     }

@@ -86,6 +86,8 @@ final class RunCommand {
                     + "the report then list what was not enforced. Without it such a run is refused."));
 
     private final boolean trace;
+    /** Whether this JVM started a sandbox: only then does ending it need {@link Main}'s native clean exit. */
+    static volatile boolean launched;
 
     RunCommand() {
         this(false);
@@ -164,6 +166,7 @@ final class RunCommand {
             if (log != null) log.write(v);
         });
         if (trace) builder.onCall(c -> err.println("[" + c.pid() + " " + c.process() + "] " + c.call() + " = allowed"));
+        launched = true;
         try (SandboxProcess process = builder.start(); ViolationLog closing = log) {
             RunResult result = process.waitFor();
             if (!quiet) err.println(Report.summary(result));

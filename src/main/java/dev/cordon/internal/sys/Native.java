@@ -9,9 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -25,8 +23,8 @@ final class Native {
     static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** An offset, not a layout VarHandle: making one spins a chain of lambda forms at start-up. */
+    private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
     /** Per-thread errno capture buffer; automatic arena so short-lived launch threads leave nothing behind. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
@@ -36,7 +34,7 @@ final class Native {
     }
 
     static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+        return capture.get(JAVA_INT, ERRNO_OFFSET);
     }
 
     /** A downcall handle made on first use. */
@@ -64,6 +62,57 @@ final class Native {
         }
     }
 
+    /**
+     * A C function called through {@link #call}: its address looked up on first use. Functions that take up to six
+     * integer or pointer arguments and return an int share one downcall handle of one shape, pointers passed as
+     * addresses: every distinct shape costs the CLI 10-20 ms of start-up (a stub class and its lambda forms are
+     * generated, and JDK 25's AOT cache cannot keep them), while extra arguments in registers are ignored by the
+     * callee on the x86-64 and AArch64 calling conventions.
+     */
+    static final class Sym {
+        private final String name;
+        private volatile MemorySegment address;
+
+        Sym(String name) {
+            this.name = name;
+        }
+
+        MemorySegment address() {
+            MemorySegment a = address;
+            if (a == null) {
+                a = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("C library function " + name + " not found"));
+                address = a;
+            }
+            return a;
+        }
+    }
+
+    /** long f(long, long, long, long, long, long) at the address given first: see {@link Sym}. */
+    private static final class Call6 {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    }
+
+    /** Calls {@code fn} with up to six arguments (unused ones 0); returns its int result. */
+    static int call(Sym fn, long a, long b, long c, long d, long e, long f) {
+        return (int) callLong(fn, a, b, c, d, e, f);
+    }
+
+    /** As {@link #call}, for a function that returns a long or a pointer. */
+    static long callLong(Sym fn, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) Call6.HANDLE.invokeExact(fn.address(), a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Links {@code fn} and the shared handle now: a restricted launch thread must link nothing. */
+    static void link(Sym fn) {
+        fn.address();
+        MethodHandle unused = Call6.HANDLE;
+    }
+
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
     /** long syscall(long number, ...): every raw system call goes through this one handle. */
@@ -71,15 +120,10 @@ final class Native {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             ERRNO_OPTION, Linker.Option.firstVariadicArg(1));
 
-    private static final Fn STRERROR = new Fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final Sym STRERROR = new Sym("strerror");
 
     static String strerror(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.get().invokeExact(errno);
-            return s.reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return MemorySegment.ofAddress(callLong(STRERROR, errno, 0, 0, 0, 0, 0)).reinterpret(256).getString(0);
     }
 
     static RuntimeException rethrow(Throwable t) {

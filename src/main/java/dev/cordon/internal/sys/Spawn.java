@@ -1,13 +1,11 @@
 package dev.cordon.internal.sys;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * glibc's {@code posix_spawn}: clone(CLONE_VM|CLONE_VFORK) and execve, with no Java code in the child.
@@ -21,26 +19,19 @@ public final class Spawn {
     /** Generous upper bounds of posix_spawnattr_t (336 on x86_64) and posix_spawn_file_actions_t (80). */
     private static final long ATTR_SIZE = 512, ACTIONS_SIZE = 256, SIGSET_SIZE = 128;
 
-    private static final Native.Fn POSIX_SPAWN = new Native.Fn("posix_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final Native.Fn ACTIONS_INIT = new Native.Fn("posix_spawn_file_actions_init", Native.intFn(ADDRESS));
-    private static final Native.Fn ACTIONS_DESTROY = new Native.Fn("posix_spawn_file_actions_destroy", Native.intFn(ADDRESS));
-    private static final Native.Fn ADD_DUP2 = new Native.Fn("posix_spawn_file_actions_adddup2",
-            Native.intFn(ADDRESS, JAVA_INT, JAVA_INT));
-    private static final Native.Fn ADD_CLOSEFROM = new Native.Fn("posix_spawn_file_actions_addclosefrom_np",
-            Native.intFn(ADDRESS, JAVA_INT));
-    private static final Native.Fn ADD_CHDIR = new Native.Fn("posix_spawn_file_actions_addchdir_np",
-            Native.intFn(ADDRESS, ADDRESS));
-    private static final Native.Fn ATTR_INIT = new Native.Fn("posix_spawnattr_init", Native.intFn(ADDRESS));
-    private static final Native.Fn ATTR_DESTROY = new Native.Fn("posix_spawnattr_destroy", Native.intFn(ADDRESS));
-    private static final Native.Fn ATTR_SETFLAGS = new Native.Fn("posix_spawnattr_setflags",
-            Native.intFn(ADDRESS, JAVA_SHORT));
-    private static final Native.Fn ATTR_SETSIGMASK = new Native.Fn("posix_spawnattr_setsigmask",
-            Native.intFn(ADDRESS, ADDRESS));
-    private static final Native.Fn ATTR_SETSIGDEFAULT = new Native.Fn("posix_spawnattr_setsigdefault",
-            Native.intFn(ADDRESS, ADDRESS));
-    private static final Native.Fn SIGEMPTYSET = new Native.Fn("sigemptyset", Native.intFn(ADDRESS));
-    private static final Native.Fn SIGFILLSET = new Native.Fn("sigfillset", Native.intFn(ADDRESS));
+    private static final Native.Sym POSIX_SPAWN = new Native.Sym("posix_spawn");
+    private static final Native.Sym ACTIONS_INIT = new Native.Sym("posix_spawn_file_actions_init");
+    private static final Native.Sym ACTIONS_DESTROY = new Native.Sym("posix_spawn_file_actions_destroy");
+    private static final Native.Sym ADD_DUP2 = new Native.Sym("posix_spawn_file_actions_adddup2");
+    private static final Native.Sym ADD_CLOSEFROM = new Native.Sym("posix_spawn_file_actions_addclosefrom_np");
+    private static final Native.Sym ADD_CHDIR = new Native.Sym("posix_spawn_file_actions_addchdir_np");
+    private static final Native.Sym ATTR_INIT = new Native.Sym("posix_spawnattr_init");
+    private static final Native.Sym ATTR_DESTROY = new Native.Sym("posix_spawnattr_destroy");
+    private static final Native.Sym ATTR_SETFLAGS = new Native.Sym("posix_spawnattr_setflags");
+    private static final Native.Sym ATTR_SETSIGMASK = new Native.Sym("posix_spawnattr_setsigmask");
+    private static final Native.Sym ATTR_SETSIGDEFAULT = new Native.Sym("posix_spawnattr_setsigdefault");
+    private static final Native.Sym SIGEMPTYSET = new Native.Sym("sigemptyset");
+    private static final Native.Sym SIGFILLSET = new Native.Sym("sigfillset");
 
     /**
      * A spawn ready to run: argv, envp, file actions (child fd {@code i} becomes a copy of parent fd
@@ -76,7 +67,7 @@ public final class Spawn {
             check("posix_spawnattr_setsigmask", invoke(ATTR_SETSIGMASK, attr, empty));
             check("posix_spawnattr_setsigdefault", invoke(ATTR_SETSIGDEFAULT, attr, all));
             short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID;
-            check("posix_spawnattr_setflags", invokeShort(attr, flags));
+            check("posix_spawnattr_setflags", invoke(ATTR_SETFLAGS, attr, flags));
         }
 
         private MemorySegment stringArray(List<String> strings) {
@@ -90,12 +81,8 @@ public final class Spawn {
 
         /** Spawns the child; returns its pid. posix_spawn returns only once the child has exec'd or failed. */
         public int spawn() {
-            int err;
-            try {
-                err = (int) POSIX_SPAWN.get().invokeExact(pid, path, actions, attr, argv, envp);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
+            int err = Native.call(POSIX_SPAWN, pid.address(), path.address(), actions.address(), attr.address(),
+                    argv.address(), envp.address());
             if (err != 0) throw new SyscallException("posix_spawn", "\"" + pathString + "\"", err);
             return pid.get(JAVA_INT, 0);
         }
@@ -114,54 +101,30 @@ public final class Spawn {
 
     /** Creates every handle the launch path needs, so that a restricted launch thread links nothing. */
     public static void link() {
-        for (Native.Fn fn : List.of(POSIX_SPAWN, ACTIONS_INIT, ACTIONS_DESTROY, ADD_DUP2, ADD_CLOSEFROM, ADD_CHDIR,
-                ATTR_INIT, ATTR_DESTROY, ATTR_SETFLAGS, ATTR_SETSIGMASK, ATTR_SETSIGDEFAULT, SIGEMPTYSET, SIGFILLSET,
-                Native.SYSCALL)) {
-            fn.get();
+        for (Native.Sym fn : List.of(POSIX_SPAWN, ACTIONS_INIT, ACTIONS_DESTROY, ADD_DUP2, ADD_CLOSEFROM, ADD_CHDIR,
+                ATTR_INIT, ATTR_DESTROY, ATTR_SETFLAGS, ATTR_SETSIGMASK, ATTR_SETSIGDEFAULT, SIGEMPTYSET, SIGFILLSET)) {
+            Native.link(fn);
         }
+        Native.SYSCALL.get();
     }
 
     private static void check(String call, int err) {
         if (err != 0) throw new SyscallException(call, err);
     }
 
-    private static int invoke(Native.Fn fn, MemorySegment a) {
-        try {
-            return (int) fn.get().invokeExact(a);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+    private static int invoke(Native.Sym fn, MemorySegment a) {
+        return Native.call(fn, a.address(), 0, 0, 0, 0, 0);
     }
 
-    private static int invoke(Native.Fn fn, MemorySegment a, MemorySegment b) {
-        try {
-            return (int) fn.get().invokeExact(a, b);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+    private static int invoke(Native.Sym fn, MemorySegment a, MemorySegment b) {
+        return Native.call(fn, a.address(), b.address(), 0, 0, 0, 0);
     }
 
-    private static int invoke(Native.Fn fn, MemorySegment a, int b, int c) {
-        try {
-            return (int) fn.get().invokeExact(a, b, c);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+    private static int invoke(Native.Sym fn, MemorySegment a, long b) {
+        return Native.call(fn, a.address(), b, 0, 0, 0, 0);
     }
 
-    private static int invoke(Native.Fn fn, MemorySegment a, int b) {
-        try {
-            return (int) fn.get().invokeExact(a, b);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-    }
-
-    private static int invokeShort(MemorySegment attr, short flags) {
-        try {
-            return (int) ATTR_SETFLAGS.get().invokeExact(attr, flags);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+    private static int invoke(Native.Sym fn, MemorySegment a, long b, long c) {
+        return Native.call(fn, a.address(), b, c, 0, 0, 0);
     }
 }
