@@ -7,8 +7,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -37,25 +37,20 @@ final class Native {
         return capture.get(JAVA_INT, ERRNO_OFFSET);
     }
 
-    /** A downcall handle made on first use. */
+    /** The shared handle ({@link Sym}) bound to a C function, made on first use. */
     static final class Fn {
-        private final String name;
-        private final FunctionDescriptor descriptor;
-        private final Linker.Option[] options;
+        private final Sym symbol;
         private volatile MethodHandle handle;
 
-        Fn(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-            this.name = name;
-            this.descriptor = descriptor;
-            this.options = options;
+        Fn(String name) {
+            this.symbol = new Sym(name);
         }
 
+        /** (MemorySegment capture, long, long, long, long, long, long, long) -> long. */
         MethodHandle get() {
             MethodHandle h = handle;
             if (h == null) {
-                MemorySegment symbol = LIBC.find(name).orElseThrow(
-                        () -> new UnsatisfiedLinkError("C library function " + name + " not found"));
-                h = LINKER.downcallHandle(symbol, descriptor, options);
+                h = MethodHandles.insertArguments(Call.HANDLE, 0, symbol.address());
                 handle = h;
             }
             return h;
@@ -63,11 +58,12 @@ final class Native {
     }
 
     /**
-     * A C function called through {@link #call}: its address looked up on first use. Functions that take up to six
-     * integer or pointer arguments and return an int share one downcall handle of one shape, pointers passed as
-     * addresses: every distinct shape costs the CLI 10-20 ms of start-up (a stub class and its lambda forms are
-     * generated, and JDK 25's AOT cache cannot keep them), while extra arguments in registers are ignored by the
-     * callee on the x86-64 and AArch64 calling conventions.
+     * A C function called through {@link #call}: its address looked up on first use. Every C call Cordon makes goes
+     * through one downcall handle of one shape, syscall(2)'s, with the function's address given first: each distinct
+     * shape costs the CLI 10-20 ms of start-up (a stub class and its lambda forms are generated at run time, and
+     * JDK 25's AOT cache cannot keep them). The other functions take up to six integer or pointer arguments and return
+     * an int or a pointer; on the Linux x86-64 and AArch64 calling conventions, integer arguments travel in the same
+     * registers whether the call is variadic or not, and a callee ignores the registers it does not read.
      */
     static final class Sym {
         private final String name;
@@ -87,10 +83,13 @@ final class Native {
         }
     }
 
-    /** long f(long, long, long, long, long, long) at the address given first: see {@link Sym}. */
-    private static final class Call6 {
+    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
+
+    /** long f(long, long, long, long, long, long, long) at the address given first, errno captured: see {@link Sym}. */
+    private static final class Call {
         static final MethodHandle HANDLE = LINKER.downcallHandle(
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                ERRNO_OPTION, Linker.Option.firstVariadicArg(1));
     }
 
     /** Calls {@code fn} with up to six arguments (unused ones 0); returns its int result. */
@@ -101,7 +100,7 @@ final class Native {
     /** As {@link #call}, for a function that returns a long or a pointer. */
     static long callLong(Sym fn, long a, long b, long c, long d, long e, long f) {
         try {
-            return (long) Call6.HANDLE.invokeExact(fn.address(), a, b, c, d, e, f);
+            return (long) Call.HANDLE.invokeExact(fn.address(), capture(), a, b, c, d, e, f, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -110,15 +109,11 @@ final class Native {
     /** Links {@code fn} and the shared handle now: a restricted launch thread must link nothing. */
     static void link(Sym fn) {
         fn.address();
-        MethodHandle unused = Call6.HANDLE;
+        MethodHandle unused = Call.HANDLE;
     }
 
-    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
-
-    /** long syscall(long number, ...): every raw system call goes through this one handle. */
-    static final Fn SYSCALL = new Fn("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            ERRNO_OPTION, Linker.Option.firstVariadicArg(1));
+    /** long syscall(long number, ...): every raw system call; the shared handle bound to syscall's address. */
+    static final Fn SYSCALL = new Fn("syscall");
 
     private static final Sym STRERROR = new Sym("strerror");
 
@@ -130,9 +125,5 @@ final class Native {
         if (t instanceof RuntimeException r) return r;
         if (t instanceof Error e) throw e;
         return new IllegalStateException(t);
-    }
-
-    static FunctionDescriptor intFn(ValueLayout... args) {
-        return FunctionDescriptor.of(JAVA_INT, args);
     }
 }
