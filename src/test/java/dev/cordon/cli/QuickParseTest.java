@@ -28,7 +28,8 @@ class QuickParseTest {
                     "--syscall", "allow write", "--uid", "1000", "--gid", "1000", "--policy", "p.toml", "--profile",
                     "shell", "--deny", "/usr/x", "--tcp-connect", "80", "--tcp-bind", "8080", "prog", "--read", "x"),
             List.of("run", "--read", "/a b", "--env", "X=", "prog"),
-            List.of("run", "prog", "-h", "--version", "x"));
+            List.of("run", "prog", "-h", "--version", "x"),
+            List.of("run", "--", "-dash-program", "--read", "x"));
 
     /** Lines QuickParse leaves to picocli. */
     private static final List<List<String>> DECLINED = List.of(
@@ -49,6 +50,7 @@ class QuickParseTest {
             List.of("run", "@args.txt"),
             List.of("run", "--", "prog", "@x"),
             List.of("run", "--", "prog", "--", "x"),
+            List.of("trace", "-q", "--", "--"),
             List.of("run", "-q"),
             List.of("run", "-q", "--"),
             List.of("run", "--rea", "/usr", "x"));
