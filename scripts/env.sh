@@ -53,7 +53,10 @@ cordon_find_maven() {
 cordon_build_if_needed() {
     local stamp="$CORDON_HOME/target/.built" jar=$CORDON_JAR
     if [ -f "$stamp" ] && [ -f "$jar" ] && [ -z "$(find "$CORDON_HOME/src/main" "$CORDON_HOME/pom.xml" -newer "$stamp" -print -quit)" ]; then
-        [ "$CORDON_HOME/target/.aot-trained" -nt "$jar" ] || cordon_train_aot_cache
+        if ! [ "$CORDON_HOME/target/.aot-trained" -nt "$jar" ]; then
+            echo "cordon: the jar was rebuilt: training the start-up cache again..." >&2
+            cordon_train_aot_cache
+        fi
         return 0
     fi
     cordon_find_maven
