@@ -82,6 +82,7 @@ public final class Launcher {
     }
 
     public static SandboxRun start(Launch launch) {
+        LaunchProfile prof = LaunchProfile.start();
         Policy policy = launch.policy();
         Path cwd = policy.workingDirectory() != null ? policy.workingDirectory() : Path.of("").toAbsolutePath();
         if (!Files.isDirectory(cwd)) throw new PolicyException("working directory " + cwd + " does not exist");
@@ -89,6 +90,7 @@ public final class Launcher {
         // of the rules all read this.
         RuleExpansion.Expansion expansion = RuleExpansion.expand(policy.paths());
         PathModel model = new PathModel(expansion, LandlockRuleset.abi());
+        LaunchProfile.mark(prof, "rules expanded");
         if (policy.namespaces() && ROOT && policy.workingDirectory() == null && !visible(cwd, expansion)) {
             cwd = Path.of("/"); // the caller's directory does not exist in the program's view
         }
@@ -112,11 +114,13 @@ public final class Launcher {
                 policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
+        LaunchProfile.mark(prof, "filter compiled");
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
                      cwd.toString());
              MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths(), expansion, policy.freshTmp()) : null) {
+            LaunchProfile.mark(prof, "ruleset, spawn prepared");
             if (namespaces != 0) layers.add(namespaceLayer(namespaces));
             if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
             layers.add("no_new_privs");
@@ -130,15 +134,19 @@ public final class Launcher {
 
             List<String> notEnforced = new ArrayList<>(ruleset.notEnforced());
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
+            LaunchProfile.mark(prof, "cgroup created");
             try {
                 UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+                LaunchProfile.mark(prof, "user thread");
                 SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());
                 run.onCall(launch.onCall());
+                run.profile = prof;
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
+                LaunchProfile.mark(prof, "launch thread joined");
                 if (thread.failure != null) {
                     Sys.closeQuietly(run.heldPidfd());
                     throw launchFailure(thread, program, run, model);
@@ -146,6 +154,7 @@ public final class Launcher {
                 int pidfd = run.heldPidfd();
                 cgroup = null; // the run owns it now
                 run.started(thread.pid, pidfd);
+                LaunchProfile.mark(prof, "started");
                 return run;
             } finally {
                 if (cgroup != null) cgroup.close();
@@ -261,6 +270,7 @@ public final class Launcher {
         volatile int pid = -1;
         volatile String stage = "starting";
         volatile SyscallException failure;
+        volatile LaunchProfile prof;
 
         LaunchThread(Policy policy, int namespaces, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn,
                      MountView view) {
@@ -277,8 +287,11 @@ public final class Launcher {
          * supervisor picks it up, so registering after the spawn has begun is not a race.
          */
         void runAndWait(SandboxRun run) {
+            prof = run.profile;
+            LaunchProfile.mark(prof, "lt: creating");
             Thread t = Thread.ofPlatform().name("cordon-launch").unstarted(this);
             t.start();
+            LaunchProfile.mark(prof, "lt: started");
             boolean interrupted = false;
             int fd = -1;
             while (true) {
@@ -291,6 +304,7 @@ public final class Launcher {
                     break;
                 }
             }
+            LaunchProfile.mark(run.profile, "listener received");
             if (fd >= 0) Supervisor.get().watchListener(fd, run);
             while (true) {
                 try {
@@ -305,6 +319,7 @@ public final class Launcher {
 
         @Override
         public void run() {
+            LaunchProfile.mark(prof, "lt: running");
             try {
                 if (namespaces != 0) {
                     stage = "creating namespaces";
@@ -322,14 +337,18 @@ public final class Launcher {
                     stage = "dropping capabilities";
                     Credentials.dropCapabilities();
                 }
+                LaunchProfile.mark(prof, "lt: credentials");
                 stage = "setting no_new_privs";
                 Sys.prctl(Sys.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
                 stage = "applying the Landlock ruleset";
                 ruleset.restrictSelf();
+                LaunchProfile.mark(prof, "lt: landlock");
                 stage = "installing the seccomp filter";
                 listener.complete(SeccompNative.installFilter(filter, FILTER_FLAGS));
                 stage = "spawning the program";
+                LaunchProfile.mark(prof, "lt: seccomp");
                 pid = spawn.spawn();
+                LaunchProfile.mark(prof, "lt: spawned");
             } catch (SyscallException e) {
                 failure = e;
             } catch (Throwable t) {

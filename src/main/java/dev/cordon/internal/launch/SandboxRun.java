@@ -289,6 +289,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** The child's first exec: nothing of the program has run yet. Put everything in place, then release it. */
     private Decision hold(Notification n) {
+        LaunchProfile.mark(profile, "hold");
         sessions.add(n.pid());
         if (cgroup != null) {
             try {
@@ -298,6 +299,7 @@ public final class SandboxRun implements SandboxWatcher {
                 return Decision.fail(Errno.EPERM);
             }
         }
+        LaunchProfile.mark(profile, "hold: cgroup joined");
         try {
             // Opened while the program is held and certainly alive: once traced, the tracer's wait may reap it
             // before posix_spawn has even returned.
@@ -323,6 +325,7 @@ public final class SandboxRun implements SandboxWatcher {
             }
             notEnforced.add("killing the sandbox if the JVM dies, and the process list (ptrace: " + e.getMessage() + ")");
         }
+        LaunchProfile.mark(profile, "hold: traced");
         if (view != null && (view.wantsProc() || view.wantsSys())) {
             // The program's own /proc can only be made now that its pid namespace has a process.
             ProcMounter.get().submit(() -> {
@@ -353,6 +356,7 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private Decision release(Notification held) {
+        LaunchProfile.mark(profile, "release");
         try {
             rlimits.apply(held.pid());
         } catch (SyscallException e) {
@@ -364,6 +368,8 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private volatile Consumer<dev.cordon.SupervisedCall> onCall;
+    /** Profiling only (null unless -Dcordon.launch.profile=true). */
+    volatile LaunchProfile profile;
 
     void onCall(Consumer<dev.cordon.SupervisedCall> listener) {
         this.onCall = listener;
@@ -504,6 +510,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     @Override
     public void mainExited() {
+        LaunchProfile.mark(profile, "main exited");
         long end = System.nanoTime();
         Tracer t = tracer;
         if (t == null) {
@@ -515,6 +522,7 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private void mainReaped(Sys.ChildExit e, long end) {
+        LaunchProfile.mark(profile, "main reaped");
         exit = e;
         endNanos = end;
         Sys.closeQuietly(pidfd);
@@ -529,6 +537,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     @Override
     public void allProcessesGone() {
+        LaunchProfile.mark(profile, "all gone");
         allGone = true;
         if (exit != null) finish();
     }
@@ -569,13 +578,17 @@ public final class SandboxRun implements SandboxWatcher {
     private void finish() {
         if (finishing) return;
         finishing = true;
+        LaunchProfile.mark(profile, "finish");
         CompletableFuture<?>[] outputs = relays.stream().map(OutputRelay::done).toArray(CompletableFuture[]::new);
         CompletableFuture.allOf(outputs).whenComplete((v, t) -> Thread.ofVirtual().start(this::complete));
     }
 
     private void complete() {
+        LaunchProfile.mark(profile, "complete");
         try {
-            result.complete(account());
+            RunResult r = account();
+            LaunchProfile.mark(profile, "accounted");
+            result.complete(r);
         } catch (RuntimeException | Error e) {
             result.completeExceptionally(e);
         } finally {
@@ -587,6 +600,7 @@ public final class SandboxRun implements SandboxWatcher {
                     System.err.println("cordon: " + e.getMessage());
                 }
             }
+            LaunchProfile.end(profile);
         }
     }
 
