@@ -308,63 +308,91 @@ public final class SandboxRun implements SandboxWatcher {
             holdFailure = "opening a pidfd for the program: " + e.getMessage();
             return Decision.fail(Errno.EPERM);
         }
-        try {
-            if (engine == Engine.PTRACE) {
-                tracer = Tracer.start(n.pid(), TraceMode.ENGINE, guard());
-                guardLayer.add("ptrace engine: every process traced from its first instruction, killed if Cordon "
-                        + "dies; supervised calls decided at seccomp stops");
-            } else {
-                tracer = Tracer.start(n.pid(), TraceMode.GUARD, guard());
-                guardLayer.add("ptrace guard: every process traced from its first instruction, killed if Cordon dies");
-            }
-        } catch (SyscallException e) {
-            if (!bestEffort) {
-                holdFailure = "tracing the program (" + e.getMessage() + "): without it the sandbox would outlive "
-                        + "a killed JVM; pass --best-effort to run without it";
-                return Decision.fail(Errno.EPERM);
-            }
-            notEnforced.add("killing the sandbox if the JVM dies, and the process list (ptrace: " + e.getMessage() + ")");
-        }
-        LaunchProfile.mark(profile, "hold: traced");
-        if (view != null && (view.wantsProc() || view.wantsSys())) {
-            // The program's own /proc can only be made now that its pid namespace has a process.
-            ProcMounter.get().submit(() -> {
-                try {
-                    ProcMounter.get().mountInto(n.pid(), view.wantsProc(), view.wantsSys());
-                } catch (SyscallException e) {
-                    holdFailure = "mounting the program's /proc and /sys: " + e.getMessage();
-                    n.answer(Decision.fail(Errno.EPERM));
-                    return;
-                }
-                continueHold(n);
-            });
-            return Decision.ANSWERED;
-        }
-        return continueHold(n);
-    }
-
-    private Decision continueHold(Notification n) {
-        if (limitsThread == null) {
-            Decision d = release(n);
-            if (view != null && (view.wantsProc() || view.wantsSys())) n.answer(d); // off the supervisor thread
-            return d;
-        }
-        // prlimit across users needs CAP_SYS_RESOURCE, which root often lacks in containers; a thread with
-        // the sandbox's own uid and gid may do it. It answers the notification itself.
-        limitsThread.submit(() -> n.answer(release(n)));
+        // Tracing, the program's /proc and the resource limits are independent of one another, and each takes
+        // a hand-off to another thread (the tracer's, the mounter's, the sandbox user's): started together, the
+        // program is released, or refused, by whichever finishes last, and the supervisor thread waits for none
+        // of them. Nothing of the program runs before that answer.
+        List<CompletableFuture<Boolean>> steps = new ArrayList<>(3);
+        steps.add(trace(n.pid()));
+        if (view != null && (view.wantsProc() || view.wantsSys())) steps.add(mountProc(n.pid()));
+        steps.add(limit(n.pid()));
+        CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
+            boolean ready = t == null && steps.stream().allMatch(CompletableFuture::join);
+            if (!ready && holdFailure == null) holdFailure = "preparing the held program: " + t;
+            LaunchProfile.mark(profile, "release");
+            // Sound to continue: Landlock decides in the kernel which files may be executed.
+            n.answer(ready ? Decision.CONTINUE : Decision.fail(Errno.EPERM));
+        });
         return Decision.ANSWERED;
     }
 
-    private Decision release(Notification held) {
-        LaunchProfile.mark(profile, "release");
+    /** The ptrace guard (or engine) on the held program; false, with the reason in holdFailure, if required and refused. */
+    private CompletableFuture<Boolean> trace(int pid) {
+        Tracer t = Tracer.startAsync(pid, engine == Engine.PTRACE ? TraceMode.ENGINE : TraceMode.GUARD, guard());
+        return t.seized().handle((v, e) -> {
+            LaunchProfile.mark(profile, "hold: traced");
+            if (e == null) {
+                tracer = t; // before the program is released: its exit is taken from the tracer from then on
+                guardLayer.add(engine == Engine.PTRACE
+                        ? "ptrace engine: every process traced from its first instruction, killed if Cordon dies; "
+                                + "supervised calls decided at seccomp stops"
+                        : "ptrace guard: every process traced from its first instruction, killed if Cordon dies");
+                return true;
+            }
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            String why = c instanceof SyscallException se ? se.getMessage() : c.toString();
+            if (!bestEffort || !(c instanceof SyscallException)) {
+                holdFailure = "tracing the program (" + why + "): without it the sandbox would outlive "
+                        + "a killed JVM; pass --best-effort to run without it";
+                return false;
+            }
+            notEnforced.add("killing the sandbox if the JVM dies, and the process list (ptrace: " + why + ")");
+            return true;
+        });
+    }
+
+    /** The program's own /proc and /sys, which can only be mounted now that its pid namespace has a process. */
+    private CompletableFuture<Boolean> mountProc(int pid) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        ProcMounter.get().submit(() -> {
+            try {
+                ProcMounter.get().mountInto(pid, view.wantsProc(), view.wantsSys());
+                done.complete(true);
+            } catch (SyscallException e) {
+                holdFailure = "mounting the program's /proc and /sys: " + e.getMessage();
+                done.complete(false);
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * The resource limits. prlimit across users needs CAP_SYS_RESOURCE, which root often lacks in containers;
+     * a thread with the sandbox's own uid and gid may do it.
+     */
+    private CompletableFuture<Boolean> limit(int pid) {
+        if (limitsThread == null) return CompletableFuture.completedFuture(applyLimits(pid));
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        limitsThread.submit(() -> {
+            try {
+                done.complete(applyLimits(pid));
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e); // never leave the program held without an answer
+            }
+        });
+        return done;
+    }
+
+    private boolean applyLimits(int pid) {
         try {
-            rlimits.apply(held.pid());
+            rlimits.apply(pid);
+            return true;
         } catch (SyscallException e) {
             holdFailure = "applying resource limits: " + e.getMessage();
-            return Decision.fail(Errno.EPERM);
+            return false;
         }
-        // Sound to continue: Landlock decides in the kernel which files may be executed.
-        return Decision.CONTINUE;
     }
 
     private volatile Consumer<dev.cordon.SupervisedCall> onCall;

@@ -157,10 +157,7 @@ public final class Tracer {
      * user's or a non-dumpable process, or one already traced; ESRCH: no such process) if it failed.
      */
     public static Tracer start(int pid, TraceMode mode, TraceHandler handler) {
-        Tracer t = new Tracer(pid, mode, handler == null ? TraceHandler.NONE : handler);
-        if (!IDLE.offer(t)) {
-            Thread.ofPlatform().name("cordon-tracer-" + pid).daemon(true).start(() -> work(t));
-        }
+        Tracer t = startAsync(pid, mode, handler);
         try {
             t.seized.get();
         } catch (InterruptedException e) {
@@ -171,6 +168,24 @@ public final class Tracer {
             throw new IllegalStateException(e.getCause());
         }
         return t;
+    }
+
+    /**
+     * As {@link #start}, without waiting: {@link #seized()} completes once the seize succeeded, or
+     * exceptionally with its {@link SyscallException}. Callbacks on it run on the tracer thread before it
+     * handles any stop, or on the caller's if the seize is already done.
+     */
+    public static Tracer startAsync(int pid, TraceMode mode, TraceHandler handler) {
+        Tracer t = new Tracer(pid, mode, handler == null ? TraceHandler.NONE : handler);
+        if (!IDLE.offer(t)) {
+            Thread.ofPlatform().name("cordon-tracer-" + pid).daemon(true).start(() -> work(t));
+        }
+        return t;
+    }
+
+    /** Completes when the first process is seized; see {@link #startAsync}. */
+    public CompletableFuture<Void> seized() {
+        return seized;
     }
 
     public int rootPid() {
