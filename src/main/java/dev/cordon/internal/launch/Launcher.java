@@ -52,6 +52,12 @@ public final class Launcher {
 
     private static final boolean ROOT = Sys.geteuid() == 0;
     private static final int LAST_CAP = Credentials.lastCapability();
+    /**
+     * Root with CAP_SYS_RESOURCE sets a held child's rlimits itself; without it (as in many containers) prlimit
+     * on another user's process is refused, and a thread with the sandbox's uid and gid does it instead, at
+     * the price of a hand-off per launch. Read once, from the class's initialising (unrestricted) thread.
+     */
+    private static final boolean PRLIMIT_NEEDS_USER_THREAD = ROOT && !Credentials.effective(Credentials.CAP_SYS_RESOURCE);
     private static final int FILTER_FLAGS = SeccompNative.FLAG_NEW_LISTENER
             | (SeccompNative.filterFlagKnown(SeccompNative.FLAG_WAIT_KILLABLE_RECV) ? SeccompNative.FLAG_WAIT_KILLABLE_RECV : 0);
 
@@ -136,7 +142,7 @@ public final class Launcher {
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
             LaunchProfile.mark(prof, "cgroup created");
             try {
-                UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+                UserThread limitsThread = PRLIMIT_NEEDS_USER_THREAD ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
                 LaunchProfile.mark(prof, "user thread");
                 SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
