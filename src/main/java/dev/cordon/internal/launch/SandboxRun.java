@@ -328,7 +328,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** The ptrace guard (or engine) on the held program; false, with the reason in holdFailure, if required and refused. */
     private CompletableFuture<Boolean> trace(int pid) {
-        Tracer t = Tracer.startAsync(pid, engine == Engine.PTRACE ? TraceMode.ENGINE : TraceMode.GUARD, guard());
+        Tracer t = Tracer.startAsync(pid, engine == Engine.PTRACE ? TraceMode.ENGINE : TraceMode.GUARD, guard(), true);
         return t.seized().handle((v, e) -> {
             LaunchProfile.mark(profile, "hold: traced");
             if (e == null) {

@@ -82,6 +82,8 @@ public final class Tracer {
 
     private static final boolean DEBUG = Boolean.getBoolean("cordon.tracer.debug");
     private final int rootPid;
+    /** The first process is a single-threaded child held before its first exec: see {@link #startAsync}. */
+    private final boolean heldBeforeExec;
     private final TraceMode mode;
     private final TraceHandler handler;
     private final Regs regs;
@@ -110,7 +112,8 @@ public final class Tracer {
     private volatile String killReason;
     private volatile boolean abandon;
 
-    private Tracer(int rootPid, TraceMode mode, TraceHandler handler) {
+    private Tracer(int rootPid, TraceMode mode, TraceHandler handler, boolean heldBeforeExec) {
+        this.heldBeforeExec = heldBeforeExec;
         this.rootPid = rootPid;
         this.mode = mode;
         this.handler = handler;
@@ -176,7 +179,17 @@ public final class Tracer {
      * handles any stop, or on the caller's if the seize is already done.
      */
     public static Tracer startAsync(int pid, TraceMode mode, TraceHandler handler) {
-        Tracer t = new Tracer(pid, mode, handler == null ? TraceHandler.NONE : handler);
+        return startAsync(pid, mode, handler, false);
+    }
+
+    /**
+     * As {@link #startAsync(int, TraceMode, TraceHandler)}; {@code heldBeforeExec}: the process is a
+     * single-threaded posix_spawn child held at its first exec, so there are no threads to seize and nothing
+     * worth reading from /proc (its executable and command line are still the JVM's): they are recorded at its
+     * exec event. Saves four /proc reads on the way to releasing it.
+     */
+    public static Tracer startAsync(int pid, TraceMode mode, TraceHandler handler, boolean heldBeforeExec) {
+        Tracer t = new Tracer(pid, mode, handler == null ? TraceHandler.NONE : handler, heldBeforeExec);
         if (!IDLE.offer(t)) {
             Thread.ofPlatform().name("cordon-tracer-" + pid).daemon(true).start(() -> work(t));
         }
@@ -312,6 +325,13 @@ public final class Tracer {
             String hint = e.errno() == Errno.EPERM
                     ? " (Yama ptrace_scope, another user's or a non-dumpable process, or already traced)" : "";
             throw new SyscallException("ptrace(PTRACE_SEIZE)", "of pid " + rootPid + hint, e.errno());
+        }
+        if (heldBeforeExec) {
+            Proc root = new Proc(rootPid, 0, null, List.of());
+            procs.put(rootPid, root);
+            history.add(root);
+            tasks.put(rootPid, rootPid);
+            return;
         }
         ProcStatus st = ProcStatus.read(rootPid);
         Proc root = new Proc(rootPid, st == null ? 0 : st.ppid, exe(rootPid), cmdline(rootPid));
