@@ -53,15 +53,13 @@ final class LaunchProfile {
 
     private static void dump() {
         synchronized (STEPS) {
-            System.err.println("cordon launch profile: step, runs, median ms since start() (p90)");
+            System.err.println("cordon launch profile: step, runs, median ms since start() (p90), later half of the runs");
             for (Map.Entry<String, List<Long>> e : STEPS.entrySet()) {
-                List<Long> v = new ArrayList<>(e.getValue());
-                v.sort(null);
-                // The first half are warm-up runs in the benchmarks: only the later half counts.
-                List<Long> warm = v.size() > 4 ? e.getValue().subList(e.getValue().size() / 2, e.getValue().size()) : v;
-                List<Long> w = new ArrayList<>(warm);
+                List<Long> all = e.getValue();
+                // The first half are warm-up runs in a benchmark: only the later half counts.
+                List<Long> w = new ArrayList<>(all.size() > 4 ? all.subList(all.size() / 2, all.size()) : all);
                 w.sort(null);
-                System.err.printf("  %-28s %5d %8.3f (%.3f)%n", e.getKey(), v.size(), w.get(w.size() / 2) / 1e6,
+                System.err.printf("  %-28s %5d %8.3f (%.3f)%n", e.getKey(), all.size(), w.get(w.size() / 2) / 1e6,
                         w.get(w.size() * 9 / 10) / 1e6);
             }
         }
