@@ -291,15 +291,6 @@ public final class SandboxRun implements SandboxWatcher {
     private Decision hold(Notification n) {
         LaunchProfile.mark(profile, "hold");
         sessions.add(n.pid());
-        if (cgroup != null) {
-            try {
-                cgroup.addProcess(n.pid());
-            } catch (CgroupException e) {
-                holdFailure = "joining the cgroup: " + e.getMessage();
-                return Decision.fail(Errno.EPERM);
-            }
-        }
-        LaunchProfile.mark(profile, "hold: cgroup joined");
         try {
             // Opened while the program is held and certainly alive: once traced, the tracer's wait may reap it
             // before posix_spawn has even returned.
@@ -308,14 +299,17 @@ public final class SandboxRun implements SandboxWatcher {
             holdFailure = "opening a pidfd for the program: " + e.getMessage();
             return Decision.fail(Errno.EPERM);
         }
-        // Tracing, the program's /proc and the resource limits are independent of one another, and each takes
-        // a hand-off to another thread (the tracer's, the mounter's, the sandbox user's): started together, the
-        // program is released, or refused, by whichever finishes last, and the supervisor thread waits for none
-        // of them. Nothing of the program runs before that answer.
-        List<CompletableFuture<Boolean>> steps = new ArrayList<>(3);
+        // Tracing, the program's /proc, the resource limits and the cgroup are independent of one another, and the
+        // first three take a hand-off to another thread (the tracer's, the mounter's, the sandbox user's): started
+        // together, with the cgroup joined here meanwhile, the program is released, or refused, by whichever
+        // finishes last, and the supervisor thread waits for none of them. Nothing of the program runs before
+        // that answer.
+        List<CompletableFuture<Boolean>> steps = new ArrayList<>(4);
         steps.add(trace(n.pid()));
         if (view != null && (view.wantsProc() || view.wantsSys())) steps.add(mountProc(n.pid()));
         steps.add(limit(n.pid()));
+        steps.add(CompletableFuture.completedFuture(joinCgroup(n.pid())));
+        LaunchProfile.mark(profile, "hold: cgroup joined");
         CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
             boolean ready = t == null && steps.stream().allMatch(CompletableFuture::join);
             if (!ready && holdFailure == null) holdFailure = "preparing the held program: " + t;
@@ -324,6 +318,17 @@ public final class SandboxRun implements SandboxWatcher {
             n.answer(ready ? Decision.CONTINUE : Decision.fail(Errno.EPERM));
         });
         return Decision.ANSWERED;
+    }
+
+    private boolean joinCgroup(int pid) {
+        if (cgroup == null) return true;
+        try {
+            cgroup.addProcess(pid);
+            return true;
+        } catch (CgroupException e) {
+            holdFailure = "joining the cgroup: " + e.getMessage();
+            return false;
+        }
     }
 
     /** The ptrace guard (or engine) on the held program; false, with the reason in holdFailure, if required and refused. */
