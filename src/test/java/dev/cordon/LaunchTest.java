@@ -50,6 +50,36 @@ class LaunchTest {
                 .isInstanceOf(PolicyException.class).hasMessage("path /no/such/dir does not exist");
     }
 
+    /**
+     * The report's process list: the program itself (its own executable and command line, not the JVM's it had
+     * while held), and each process it started, with its parent, executable, arguments and exit code.
+     */
+    @Test
+    void processListNamesEveryProcessWithItsParentExecutableAndArguments() throws Exception {
+        Path sh = Path.of("/bin/sh").toRealPath();
+        Path trueBin = Path.of("/bin/true").toRealPath();
+        Ran r = TestKit.run(TestKit.system().build(), List.of("/bin/sh", "-c", "/bin/true one two; (exit 3); exit 5"));
+        assertThat(r.exit()).isEqualTo(5);
+        List<SandboxedProcessInfo> procs = r.result().processes();
+        SandboxedProcessInfo root = procs.getFirst();
+        assertThat(root.pid()).isEqualTo(r.result().pid());
+        assertThat(root.parent()).isZero();
+        assertThat(root.executable()).isEqualTo(sh.toString());
+        assertThat(root.commandLine()).containsExactly("/bin/sh", "-c", "/bin/true one two; (exit 3); exit 5");
+        assertThat(root.exitCode()).isEqualTo(5);
+        SandboxedProcessInfo child = procs.stream().filter(p -> p.commandLine().contains("one")).findFirst().orElseThrow();
+        assertThat(child.parent()).isEqualTo(root.pid());
+        assertThat(child.executable()).isEqualTo(trueBin.toString());
+        assertThat(child.commandLine()).containsExactly("/bin/true", "one", "two");
+        assertThat(child.exitCode()).isZero();
+        // The subshell: a fork of sh that never exec'd, so it keeps sh's executable and command line.
+        assertThat(procs).anySatisfy(p -> {
+            assertThat(p.parent()).isEqualTo(root.pid());
+            assertThat(p.executable()).isEqualTo(sh.toString());
+            assertThat(p.exitCode()).isEqualTo(3);
+        });
+    }
+
     @Test
     void manySandboxesRunAtOnceBesideProcessBuilder() throws Exception {
         List<CompletableFuture<Ran>> runs = new ArrayList<>();

@@ -23,6 +23,23 @@ public final class Credentials {
         }
     }
 
+    static final int CAP_SYS_RESOURCE = 24;
+
+    /**
+     * Whether this process holds a capability in its effective set now (read from /proc/self/status, which
+     * shows the reading thread's set: call it from an unrestricted thread). False if it cannot be told.
+     */
+    static boolean effective(int cap) {
+        try {
+            for (String line : ProcFs.read(Path.of("/proc/thread-self/status")).split("\n")) {
+                if (line.startsWith("CapEff:")) return (Long.parseUnsignedLong(line.substring(7).strip(), 16) >>> cap & 1) != 0;
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Unknown: assume not held.
+        }
+        return false;
+    }
+
     public static void dropToUser(int uid, int gid, int lastCap) {
         for (int cap = 0; cap <= lastCap; cap++) {
             Sys.prctl(Sys.PR_CAPBSET_DROP, cap, 0, 0, 0);

@@ -52,6 +52,12 @@ public final class Launcher {
 
     private static final boolean ROOT = Sys.geteuid() == 0;
     private static final int LAST_CAP = Credentials.lastCapability();
+    /**
+     * Root with CAP_SYS_RESOURCE sets a held child's rlimits itself; without it (as in many containers) prlimit
+     * on another user's process is refused, and a thread with the sandbox's uid and gid does it instead, at
+     * the price of a hand-off per launch. Read once, from the class's initialising (unrestricted) thread.
+     */
+    private static final boolean PRLIMIT_NEEDS_USER_THREAD = ROOT && !Credentials.effective(Credentials.CAP_SYS_RESOURCE);
     private static final int FILTER_FLAGS = SeccompNative.FLAG_NEW_LISTENER
             | (SeccompNative.filterFlagKnown(SeccompNative.FLAG_WAIT_KILLABLE_RECV) ? SeccompNative.FLAG_WAIT_KILLABLE_RECV : 0);
 
@@ -82,6 +88,7 @@ public final class Launcher {
     }
 
     public static SandboxRun start(Launch launch) {
+        LaunchProfile prof = LaunchProfile.start();
         Policy policy = launch.policy();
         Path cwd = policy.workingDirectory() != null ? policy.workingDirectory() : Path.of("").toAbsolutePath();
         if (!Files.isDirectory(cwd)) throw new PolicyException("working directory " + cwd + " does not exist");
@@ -89,6 +96,7 @@ public final class Launcher {
         // of the rules all read this.
         RuleExpansion.Expansion expansion = RuleExpansion.expand(policy.paths());
         PathModel model = new PathModel(expansion, LandlockRuleset.abi());
+        LaunchProfile.mark(prof, "rules expanded");
         if (policy.namespaces() && ROOT && policy.workingDirectory() == null && !visible(cwd, expansion)) {
             cwd = Path.of("/"); // the caller's directory does not exist in the program's view
         }
@@ -112,11 +120,13 @@ public final class Launcher {
                 policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
+        LaunchProfile.mark(prof, "filter compiled");
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
                      cwd.toString());
              MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths(), expansion, policy.freshTmp()) : null) {
+            LaunchProfile.mark(prof, "ruleset, spawn prepared");
             if (namespaces != 0) layers.add(namespaceLayer(namespaces));
             if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
             layers.add("no_new_privs");
@@ -130,15 +140,19 @@ public final class Launcher {
 
             List<String> notEnforced = new ArrayList<>(ruleset.notEnforced());
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
+            LaunchProfile.mark(prof, "cgroup created");
             try {
-                UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+                UserThread limitsThread = PRLIMIT_NEEDS_USER_THREAD ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+                LaunchProfile.mark(prof, "user thread");
                 SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());
                 run.onCall(launch.onCall());
+                run.profile = prof;
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
+                LaunchProfile.mark(prof, "launch thread joined");
                 if (thread.failure != null) {
                     Sys.closeQuietly(run.heldPidfd());
                     throw launchFailure(thread, program, run, model);
@@ -146,6 +160,7 @@ public final class Launcher {
                 int pidfd = run.heldPidfd();
                 cgroup = null; // the run owns it now
                 run.started(thread.pid, pidfd);
+                LaunchProfile.mark(prof, "started");
                 return run;
             } finally {
                 if (cgroup != null) cgroup.close();
@@ -261,6 +276,7 @@ public final class Launcher {
         volatile int pid = -1;
         volatile String stage = "starting";
         volatile SyscallException failure;
+        volatile LaunchProfile prof;
 
         LaunchThread(Policy policy, int namespaces, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn,
                      MountView view) {
@@ -277,8 +293,11 @@ public final class Launcher {
          * supervisor picks it up, so registering after the spawn has begun is not a race.
          */
         void runAndWait(SandboxRun run) {
+            prof = run.profile;
+            LaunchProfile.mark(prof, "lt: creating");
             Thread t = Thread.ofPlatform().name("cordon-launch").unstarted(this);
             t.start();
+            LaunchProfile.mark(prof, "lt: started");
             boolean interrupted = false;
             int fd = -1;
             while (true) {
@@ -291,6 +310,7 @@ public final class Launcher {
                     break;
                 }
             }
+            LaunchProfile.mark(run.profile, "listener received");
             if (fd >= 0) Supervisor.get().watchListener(fd, run);
             while (true) {
                 try {
@@ -305,6 +325,7 @@ public final class Launcher {
 
         @Override
         public void run() {
+            LaunchProfile.mark(prof, "lt: running");
             try {
                 if (namespaces != 0) {
                     stage = "creating namespaces";
@@ -322,14 +343,18 @@ public final class Launcher {
                     stage = "dropping capabilities";
                     Credentials.dropCapabilities();
                 }
+                LaunchProfile.mark(prof, "lt: credentials");
                 stage = "setting no_new_privs";
                 Sys.prctl(Sys.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
                 stage = "applying the Landlock ruleset";
                 ruleset.restrictSelf();
+                LaunchProfile.mark(prof, "lt: landlock");
                 stage = "installing the seccomp filter";
                 listener.complete(SeccompNative.installFilter(filter, FILTER_FLAGS));
                 stage = "spawning the program";
+                LaunchProfile.mark(prof, "lt: seccomp");
                 pid = spawn.spawn();
+                LaunchProfile.mark(prof, "lt: spawned");
             } catch (SyscallException e) {
                 failure = e;
             } catch (Throwable t) {

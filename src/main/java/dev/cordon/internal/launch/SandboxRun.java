@@ -289,15 +289,8 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** The child's first exec: nothing of the program has run yet. Put everything in place, then release it. */
     private Decision hold(Notification n) {
+        LaunchProfile.mark(profile, "hold");
         sessions.add(n.pid());
-        if (cgroup != null) {
-            try {
-                cgroup.addProcess(n.pid());
-            } catch (CgroupException e) {
-                holdFailure = "joining the cgroup: " + e.getMessage();
-                return Decision.fail(Errno.EPERM);
-            }
-        }
         try {
             // Opened while the program is held and certainly alive: once traced, the tracer's wait may reap it
             // before posix_spawn has even returned.
@@ -306,64 +299,110 @@ public final class SandboxRun implements SandboxWatcher {
             holdFailure = "opening a pidfd for the program: " + e.getMessage();
             return Decision.fail(Errno.EPERM);
         }
-        try {
-            if (engine == Engine.PTRACE) {
-                tracer = Tracer.start(n.pid(), TraceMode.ENGINE, guard());
-                guardLayer.add("ptrace engine: every process traced from its first instruction, killed if Cordon "
-                        + "dies; supervised calls decided at seccomp stops");
-            } else {
-                tracer = Tracer.start(n.pid(), TraceMode.GUARD, guard());
-                guardLayer.add("ptrace guard: every process traced from its first instruction, killed if Cordon dies");
-            }
-        } catch (SyscallException e) {
-            if (!bestEffort) {
-                holdFailure = "tracing the program (" + e.getMessage() + "): without it the sandbox would outlive "
-                        + "a killed JVM; pass --best-effort to run without it";
-                return Decision.fail(Errno.EPERM);
-            }
-            notEnforced.add("killing the sandbox if the JVM dies, and the process list (ptrace: " + e.getMessage() + ")");
-        }
-        if (view != null && (view.wantsProc() || view.wantsSys())) {
-            // The program's own /proc can only be made now that its pid namespace has a process.
-            ProcMounter.get().submit(() -> {
-                try {
-                    ProcMounter.get().mountInto(n.pid(), view.wantsProc(), view.wantsSys());
-                } catch (SyscallException e) {
-                    holdFailure = "mounting the program's /proc and /sys: " + e.getMessage();
-                    n.answer(Decision.fail(Errno.EPERM));
-                    return;
-                }
-                continueHold(n);
-            });
-            return Decision.ANSWERED;
-        }
-        return continueHold(n);
-    }
-
-    private Decision continueHold(Notification n) {
-        if (limitsThread == null) {
-            Decision d = release(n);
-            if (view != null && (view.wantsProc() || view.wantsSys())) n.answer(d); // off the supervisor thread
-            return d;
-        }
-        // prlimit across users needs CAP_SYS_RESOURCE, which root often lacks in containers; a thread with
-        // the sandbox's own uid and gid may do it. It answers the notification itself.
-        limitsThread.submit(() -> n.answer(release(n)));
+        // Tracing, the program's /proc, the resource limits and the cgroup are independent of one another, and the
+        // first three take a hand-off to another thread (the tracer's, the mounter's, the sandbox user's): started
+        // together, with the cgroup joined here meanwhile, the program is released, or refused, by whichever
+        // finishes last, and the supervisor thread waits for none of them. Nothing of the program runs before
+        // that answer.
+        List<CompletableFuture<Boolean>> steps = new ArrayList<>(4);
+        steps.add(trace(n.pid()));
+        if (view != null && (view.wantsProc() || view.wantsSys())) steps.add(mountProc(n.pid()));
+        steps.add(limit(n.pid()));
+        steps.add(CompletableFuture.completedFuture(joinCgroup(n.pid())));
+        LaunchProfile.mark(profile, "hold: cgroup joined");
+        CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
+            boolean ready = t == null && steps.stream().allMatch(CompletableFuture::join);
+            if (!ready && holdFailure == null) holdFailure = "preparing the held program: " + t;
+            LaunchProfile.mark(profile, "release");
+            // Sound to continue: Landlock decides in the kernel which files may be executed.
+            n.answer(ready ? Decision.CONTINUE : Decision.fail(Errno.EPERM));
+        });
         return Decision.ANSWERED;
     }
 
-    private Decision release(Notification held) {
+    private boolean joinCgroup(int pid) {
+        if (cgroup == null) return true;
         try {
-            rlimits.apply(held.pid());
+            cgroup.addProcess(pid);
+            return true;
+        } catch (CgroupException e) {
+            holdFailure = "joining the cgroup: " + e.getMessage();
+            return false;
+        }
+    }
+
+    /** The ptrace guard (or engine) on the held program; false, with the reason in holdFailure, if required and refused. */
+    private CompletableFuture<Boolean> trace(int pid) {
+        Tracer t = Tracer.startAsync(pid, engine == Engine.PTRACE ? TraceMode.ENGINE : TraceMode.GUARD, guard(), true);
+        return t.seized().handle((v, e) -> {
+            LaunchProfile.mark(profile, "hold: traced");
+            if (e == null) {
+                tracer = t; // before the program is released: its exit is taken from the tracer from then on
+                guardLayer.add(engine == Engine.PTRACE
+                        ? "ptrace engine: every process traced from its first instruction, killed if Cordon dies; "
+                                + "supervised calls decided at seccomp stops"
+                        : "ptrace guard: every process traced from its first instruction, killed if Cordon dies");
+                return true;
+            }
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            String why = c instanceof SyscallException se ? se.getMessage() : c.toString();
+            if (!bestEffort || !(c instanceof SyscallException)) {
+                holdFailure = "tracing the program (" + why + "): without it the sandbox would outlive "
+                        + "a killed JVM; pass --best-effort to run without it";
+                return false;
+            }
+            notEnforced.add("killing the sandbox if the JVM dies, and the process list (ptrace: " + why + ")");
+            return true;
+        });
+    }
+
+    /** The program's own /proc and /sys, which can only be mounted now that its pid namespace has a process. */
+    private CompletableFuture<Boolean> mountProc(int pid) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        ProcMounter.get().submit(() -> {
+            try {
+                ProcMounter.get().mountInto(pid, view.wantsProc(), view.wantsSys());
+                done.complete(true);
+            } catch (SyscallException e) {
+                holdFailure = "mounting the program's /proc and /sys: " + e.getMessage();
+                done.complete(false);
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * The resource limits. prlimit across users needs CAP_SYS_RESOURCE, which root often lacks in containers;
+     * a thread with the sandbox's own uid and gid may do it.
+     */
+    private CompletableFuture<Boolean> limit(int pid) {
+        if (limitsThread == null) return CompletableFuture.completedFuture(applyLimits(pid));
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        limitsThread.submit(() -> {
+            try {
+                done.complete(applyLimits(pid));
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e); // never leave the program held without an answer
+            }
+        });
+        return done;
+    }
+
+    private boolean applyLimits(int pid) {
+        try {
+            rlimits.apply(pid);
+            return true;
         } catch (SyscallException e) {
             holdFailure = "applying resource limits: " + e.getMessage();
-            return Decision.fail(Errno.EPERM);
+            return false;
         }
-        // Sound to continue: Landlock decides in the kernel which files may be executed.
-        return Decision.CONTINUE;
     }
 
     private volatile Consumer<dev.cordon.SupervisedCall> onCall;
+    /** Profiling only (null unless -Dcordon.launch.profile=true). */
+    volatile LaunchProfile profile;
 
     void onCall(Consumer<dev.cordon.SupervisedCall> listener) {
         this.onCall = listener;
@@ -504,6 +543,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     @Override
     public void mainExited() {
+        LaunchProfile.mark(profile, "main exited");
         long end = System.nanoTime();
         Tracer t = tracer;
         if (t == null) {
@@ -515,6 +555,7 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private void mainReaped(Sys.ChildExit e, long end) {
+        LaunchProfile.mark(profile, "main reaped");
         exit = e;
         endNanos = end;
         Sys.closeQuietly(pidfd);
@@ -529,6 +570,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     @Override
     public void allProcessesGone() {
+        LaunchProfile.mark(profile, "all gone");
         allGone = true;
         if (exit != null) finish();
     }
@@ -569,13 +611,17 @@ public final class SandboxRun implements SandboxWatcher {
     private void finish() {
         if (finishing) return;
         finishing = true;
+        LaunchProfile.mark(profile, "finish");
         CompletableFuture<?>[] outputs = relays.stream().map(OutputRelay::done).toArray(CompletableFuture[]::new);
         CompletableFuture.allOf(outputs).whenComplete((v, t) -> Thread.ofVirtual().start(this::complete));
     }
 
     private void complete() {
+        LaunchProfile.mark(profile, "complete");
         try {
-            result.complete(account());
+            RunResult r = account();
+            LaunchProfile.mark(profile, "accounted");
+            result.complete(r);
         } catch (RuntimeException | Error e) {
             result.completeExceptionally(e);
         } finally {
@@ -587,6 +633,7 @@ public final class SandboxRun implements SandboxWatcher {
                     System.err.println("cordon: " + e.getMessage());
                 }
             }
+            LaunchProfile.end(profile);
         }
     }
 

@@ -21,9 +21,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * Traces a whole process tree with ptrace, from one long-lived platform thread per sandbox: every ptrace
+ * Traces a whole process tree with ptrace, from one platform thread per live sandbox: every ptrace
  * request, and every wait for a tracee, is made by that thread, because the kernel ties a tracee to the
- * thread that attached it.
+ * thread that attached it. A tracer thread whose sandbox is over, with no tracee left at all (checked with
+ * the kernel, see {@link #work}), waits a while for the next sandbox instead of ending: starting a platform
+ * thread is a good part of a launch's cost. It never holds two sandboxes at once.
  *
  * <p>{@link #start} seizes a process (PTRACE_SEIZE, on the tracer thread; the caller blocks until it is
  * done) with the options of a {@link TraceMode}. With TRACEFORK/VFORK/CLONE every process and thread the
@@ -80,10 +82,13 @@ public final class Tracer {
 
     private static final boolean DEBUG = Boolean.getBoolean("cordon.tracer.debug");
     private final int rootPid;
+    /** The first process is a single-threaded child held before its first exec: see {@link #startAsync}. */
+    private final boolean heldBeforeExec;
     private final TraceMode mode;
     private final TraceHandler handler;
     private final Regs regs;
-    private final Thread thread;
+    /** The thread serving this tracer: set by it before the seize completes. */
+    private volatile Thread thread;
     private final CompletableFuture<Void> seized = new CompletableFuture<>();
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private final CompletableFuture<Sys.ChildExit> rootExit = new CompletableFuture<>();
@@ -107,12 +112,46 @@ public final class Tracer {
     private volatile String killReason;
     private volatile boolean abandon;
 
-    private Tracer(int rootPid, TraceMode mode, TraceHandler handler) {
+    private Tracer(int rootPid, TraceMode mode, TraceHandler handler, boolean heldBeforeExec) {
+        this.heldBeforeExec = heldBeforeExec;
         this.rootPid = rootPid;
         this.mode = mode;
         this.handler = handler;
         this.regs = mode == TraceMode.ENGINE ? Regs.current() : null;
-        this.thread = Thread.ofPlatform().name("cordon-tracer-" + rootPid).daemon(true).unstarted(this::run);
+    }
+
+    /** Idle tracer threads take their next sandbox here (a hand-off: only a waiting thread accepts one). */
+    private static final java.util.concurrent.SynchronousQueue<Tracer> IDLE = new java.util.concurrent.SynchronousQueue<>();
+    private static final long IDLE_SECONDS = 30;
+
+    /**
+     * A tracer thread's life: serve one sandbox, then, if the kernel confirms this thread has no child and no
+     * tracee left, wait up to {@link #IDLE_SECONDS} for another. Anything else ends the thread, which is what
+     * makes EXITKILL kill whatever might be left: a failed loop, a test's abandon, or a tracee still attached
+     * (a new process whose parent was killed before its fork event was seen is a tracee the loop never knew).
+     */
+    private static void work(Tracer first) {
+        Tracer t = first;
+        while (t != null) {
+            t.thread = Thread.currentThread();
+            if (t != first) Thread.currentThread().setName("cordon-tracer-" + t.rootPid);
+            if (!t.run() || !noTraceeLeft()) return;
+            try {
+                t = IDLE.poll(IDLE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** True if this thread has no child and no tracee, live or unreaped, of any earlier sandbox. */
+    private static boolean noTraceeLeft() {
+        try {
+            Sys.waitid(Sys.P_ALL, 0, WAIT_OPTIONS | Sys.WNOHANG);
+            return false; // something is there (an event, or a tracee with none yet)
+        } catch (SyscallException e) {
+            return e.errno() == Errno.ECHILD;
+        }
     }
 
     /**
@@ -121,8 +160,7 @@ public final class Tracer {
      * user's or a non-dumpable process, or one already traced; ESRCH: no such process) if it failed.
      */
     public static Tracer start(int pid, TraceMode mode, TraceHandler handler) {
-        Tracer t = new Tracer(pid, mode, handler == null ? TraceHandler.NONE : handler);
-        t.thread.start();
+        Tracer t = startAsync(pid, mode, handler);
         try {
             t.seized.get();
         } catch (InterruptedException e) {
@@ -133,6 +171,34 @@ public final class Tracer {
             throw new IllegalStateException(e.getCause());
         }
         return t;
+    }
+
+    /**
+     * As {@link #start}, without waiting: {@link #seized()} completes once the seize succeeded, or
+     * exceptionally with its {@link SyscallException}. Callbacks on it run on the tracer thread before it
+     * handles any stop, or on the caller's if the seize is already done.
+     */
+    public static Tracer startAsync(int pid, TraceMode mode, TraceHandler handler) {
+        return startAsync(pid, mode, handler, false);
+    }
+
+    /**
+     * As {@link #startAsync(int, TraceMode, TraceHandler)}; {@code heldBeforeExec}: the process is a
+     * single-threaded posix_spawn child held at its first exec, so there are no threads to seize and nothing
+     * worth reading from /proc (its executable and command line are still the JVM's): they are recorded at its
+     * exec event. Saves four /proc reads on the way to releasing it.
+     */
+    public static Tracer startAsync(int pid, TraceMode mode, TraceHandler handler, boolean heldBeforeExec) {
+        Tracer t = new Tracer(pid, mode, handler == null ? TraceHandler.NONE : handler, heldBeforeExec);
+        if (!IDLE.offer(t)) {
+            Thread.ofPlatform().name("cordon-tracer-" + pid).daemon(true).start(() -> work(t));
+        }
+        return t;
+    }
+
+    /** Completes when the first process is seized; see {@link #startAsync}. */
+    public CompletableFuture<Void> seized() {
+        return seized;
     }
 
     public int rootPid() {
@@ -230,22 +296,25 @@ public final class Tracer {
 
     // --- the tracer thread ----------------------------------------------------------------------
 
-    private void run() {
+    /** Serves this tracer's sandbox to its end; false if the thread must end rather than serve another. */
+    private boolean run() {
         try {
             seizeTree();
         } catch (RuntimeException e) {
             seized.completeExceptionally(e);
             completion.completeExceptionally(e);
-            return;
+            return false;
         }
         seized.complete(null);
         try {
             loop();
             completion.complete(null);
+            return !abandon;
         } catch (Throwable t) {
             // The thread is about to end: EXITKILL kills whatever is left, but say so first.
             killAll("tracer failed: " + t);
             completion.completeExceptionally(t);
+            return false;
         }
     }
 
@@ -256,6 +325,13 @@ public final class Tracer {
             String hint = e.errno() == Errno.EPERM
                     ? " (Yama ptrace_scope, another user's or a non-dumpable process, or already traced)" : "";
             throw new SyscallException("ptrace(PTRACE_SEIZE)", "of pid " + rootPid + hint, e.errno());
+        }
+        if (heldBeforeExec) {
+            Proc root = new Proc(rootPid, 0, null, List.of());
+            procs.put(rootPid, root);
+            history.add(root);
+            tasks.put(rootPid, rootPid);
+            return;
         }
         ProcStatus st = ProcStatus.read(rootPid);
         Proc root = new Proc(rootPid, st == null ? 0 : st.ppid, exe(rootPid), cmdline(rootPid));

@@ -200,6 +200,15 @@ public final class CgroupV1 implements CgroupDriver {
         @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) return;
+            // Usually every process is gone by now: then removing the directories is all there is to do, and a
+            // successful rmdir proves the cgroup was empty (the kernel refuses a populated one). The memory
+            // hierarchy comes first; at the first busy directory, kill and remove the rest the long way.
+            int removed = 0;
+            while (removed < dirs.size() && CgroupFs.tryRmdir(dirs.get(removed))) {
+                Cgroups.removeParentIfUnused(dirs.get(removed).getParent());
+                removed++;
+            }
+            if (removed == dirs.size()) return;
             RuntimeException killFailure = null;
             try {
                 killAll();

@@ -146,6 +146,12 @@ public final class CgroupV2 implements CgroupDriver {
         @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) return;
+            // A successful rmdir proves the cgroup was empty (the kernel refuses a populated one): the usual
+            // case, with nothing to kill.
+            if (CgroupFs.tryRmdir(dir)) {
+                Cgroups.removeParentIfUnused(dir.getParent());
+                return;
+            }
             RuntimeException killFailure = null;
             try {
                 killAll();
