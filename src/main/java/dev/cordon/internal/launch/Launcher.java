@@ -10,6 +10,7 @@ import dev.cordon.SandboxException;
 import dev.cordon.internal.landlock.LandlockRuleset;
 import dev.cordon.internal.landlock.PathModel;
 import dev.cordon.internal.landlock.RuleExpansion;
+import dev.cordon.internal.landlock.Visibility;
 import dev.cordon.internal.namespaces.MountView;
 import dev.cordon.Limits;
 import dev.cordon.internal.limits.Rlimits;
@@ -108,8 +109,11 @@ public final class Launcher {
         SyscallPolicy syscalls = policy.syscalls().isEmpty() ? null : SyscallPolicyParser.parse(policy.syscalls().sources()
                 .stream().map(s -> new SyscallPolicyParser.Source(s.name(), s.text())).toList(), Arch.current());
         boolean writes = policy.paths().stream().anyMatch(r -> r.access() == dev.cordon.Access.WRITE) || policy.freshTmp();
+        // Without a mount namespace the program sees the whole file tree; Landlock keeps it from opening what is
+        // outside the policy but not from reading its metadata: the supervisor hides that (MetadataCalls).
+        boolean hideMetadata = (namespaces & Sys.CLONE_NEWNS) == 0 && !policy.exposeMetadata();
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
-                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, syscalls);
+                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, hideMetadata, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
@@ -129,10 +133,19 @@ public final class Launcher {
                     + policy.audit().name().toLowerCase(java.util.Locale.ROOT));
 
             List<String> notEnforced = new ArrayList<>(ruleset.notEnforced());
+            if (hideMetadata) {
+                layers.add("hidden metadata: stat, access, readlink, xattrs, statfs, chdir and O_PATH opens of paths "
+                        + "outside the policy fail with ENOENT (supervisor)");
+            } else if ((namespaces & Sys.CLONE_NEWNS) == 0) {
+                notEnforced.add("metadata of files outside the policy (stat, access, readlink, xattrs) is readable: "
+                        + "hiding it was turned off (--no-hide-metadata)");
+            }
+            if (writes) layers.add("metadata changes (chmod, chown, utimes, xattrs) beneath write rules only (supervisor)");
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
             try {
                 UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
-                SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind());
+                SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind(),
+                        new Visibility(expansion, List.of(cwd)), hideMetadata, policy.audit() == AuditLevel.ALL);
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());
