@@ -54,6 +54,11 @@ public final class Visibility {
         alone = a.toArray(String[]::new);
     }
 
+    /** The resolved paths of the allowing rules (ISO-8859-1 form): everything beneath one is visible. */
+    public List<String> ruleRoots() {
+        return List.of(roots);
+    }
+
     /** A path as the kernel's bytes, in the ISO-8859-1 form used here. */
     public static String bytes(Path p) {
         return new String(p.toString().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);

@@ -145,7 +145,8 @@ public final class Launcher {
             try {
                 UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
                 SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind(),
-                        new Visibility(expansion, List.of(cwd)), hideMetadata, policy.audit() == AuditLevel.ALL);
+                        new Visibility(expansion, List.of(cwd)), hideMetadata, policy.audit() == AuditLevel.ALL,
+                        policy.uid(), policy.gid());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());

@@ -124,7 +124,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** What the supervisor checks itself to explain refusals the kernel would make: see {@link #decide}. */
     record Checks(PathModel model, Set<Integer> tcpConnect, Set<Integer> tcpBind, Visibility visibility,
-                  boolean hideMetadata, boolean reportHidden) {}
+                  boolean hideMetadata, boolean reportHidden, int uid, int gid) {}
 
     /** Metadata reads and changes by path, decided and performed by the supervisor. */
     private final MetadataCalls metadata;
@@ -147,7 +147,7 @@ public final class SandboxRun implements SandboxWatcher {
         this.notEnforced = new java.util.concurrent.CopyOnWriteArrayList<>(notEnforced);
         this.metadata = new MetadataCalls(checks.visibility(), checks.hideMetadata(), checks.reportHidden(),
                 (n, errno, reason) -> report(n, new SandboxFilter.Denial(errno, reason)),
-                limitsThread == null ? null : limitsThread::submit);
+                limitsThread == null ? null : limitsThread::submit, checks.uid(), checks.gid());
     }
 
     @Override
@@ -594,6 +594,7 @@ public final class SandboxRun implements SandboxWatcher {
             result.completeExceptionally(e);
         } finally {
             LIVE.remove(this);
+            metadata.close();
             if (cgroup != null) {
                 try {
                     cgroup.close();

@@ -27,11 +27,15 @@ import java.util.concurrent.Executor;
  * may dup2 a different file onto the number meanwhile.
  *
  * <p>Credentials: the call is performed with the program's. An ordinary user's supervisor thread has them (same
- * uid, gids and groups; no capabilities; Landlock does not govern these calls). As root, the calls run on the
- * sandbox user's {@link Executor} (a thread with the sandbox's uid and gid, no groups, no capabilities), since
- * root would pass every permission check the program fails.
+ * uid, gids and groups; no capabilities; Landlock does not govern these calls). As root, which would pass every
+ * permission check the program fails, the frequent reads (stat, access, readlink, statfs, chdir, O_PATH opens)
+ * run on the supervisor thread with its file-system identity switched to the sandbox's uid and gid for the
+ * call (setfsuid drops the file capabilities with it; the thread's supplementary groups are cleared once):
+ * the permission checks of a lookup and of access with AT_EACCESS are then the program's. Changes and xattr
+ * reads, where other capabilities matter (trusted.* xattrs need CAP_SYS_ADMIN), run on the sandbox user's
+ * {@link Executor} instead: a thread with the sandbox's uid and gid, no groups and no capabilities.
  */
-public final class MetadataCalls {
+public final class MetadataCalls implements AutoCloseable {
     /** Reports a refused call: errno and reason. */
     public interface Reporter {
         void refused(Notification n, int errno, String reason);
@@ -64,18 +68,44 @@ public final class MetadataCalls {
     private final boolean reportHidden;
     private final Reporter reporter;
     private final Executor asUser;
+    /**
+     * The rule directories held open for the fast lookup of reads: opened at the first read (a launch that fails
+     * before its program runs opens nothing), closed at the end of the run.
+     */
+    private RuleRoots roots;
+    private boolean closed;
+    private final int uid, gid;
+    /** Whether this thread's supplementary groups were cleared (root's supervisor thread, once). */
+    private static final ThreadLocal<Boolean> GROUPS_CLEARED = ThreadLocal.withInitial(() -> false);
 
     /**
      * {@code hide}: metadata reads outside the policy fail with ENOENT (else only changes are decided here);
      * {@code reportHidden}: such reads are reported as violations too (audit level all); {@code asUser}: where
-     * to perform calls with the program's credentials, or null for the calling thread (an ordinary user).
+     * to perform calls with the program's credentials ({@code uid}, {@code gid}), or null for the calling thread
+     * (an ordinary user).
      */
-    public MetadataCalls(Visibility visibility, boolean hide, boolean reportHidden, Reporter reporter, Executor asUser) {
+    public MetadataCalls(Visibility visibility, boolean hide, boolean reportHidden, Reporter reporter, Executor asUser,
+                         int uid, int gid) {
+        this.uid = uid;
+        this.gid = gid;
         this.visibility = visibility;
         this.hide = hide;
         this.reportHidden = reportHidden;
         this.reporter = reporter;
         this.asUser = asUser;
+    }
+
+    private synchronized RuleRoots roots() {
+        if (roots == null && !closed) roots = new RuleRoots(visibility.ruleRoots());
+        return roots;
+    }
+
+    /** Closes the rule directories held open: at the end of the run. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (roots != null) roots.close();
+        roots = null;
     }
 
     /** Whether a notification of this syscall is handled here. */
@@ -94,6 +124,23 @@ public final class MetadataCalls {
     /** Decides and performs a handled call; as root on the sandbox user's thread, answering from there. */
     public Decision decide(Notification n) {
         if (asUser == null) return perform(n);
+        int nr = n.nr();
+        if (nr == STAT || nr == LSTAT || nr == NEWFSTATAT || nr == STATX || nr == ACCESS || nr == FACCESSAT
+                || nr == FACCESSAT2 || nr == READLINK || nr == READLINKAT || nr == STATFS || nr == CHDIR
+                || nr == OPEN || nr == OPENAT) {
+            if (!GROUPS_CLEARED.get()) {
+                Sys.clearGroups();
+                GROUPS_CLEARED.set(true);
+            }
+            int oldGid = FileMeta.setfsgid(gid);
+            int oldUid = FileMeta.setfsuid(uid);
+            try {
+                return perform(n);
+            } finally {
+                FileMeta.setfsuid(oldUid);
+                FileMeta.setfsgid(oldGid);
+            }
+        }
         asUser.execute(() -> {
             Decision d;
             try {
@@ -155,7 +202,7 @@ public final class MetadataCalls {
                                         int extra) {
         byte[] path = pathArg(n, pathAddr);
         int[] errno = new int[1];
-        ObjectResolver.Found f = ObjectResolver.open(n.pid(), dirfd, path, follow, emptyPath, extra, errno);
+        ObjectResolver.Found f = ObjectResolver.open(n.pid(), dirfd, path, follow, emptyPath, extra, errno, roots());
         if (f == null) throw new Fail(failure(n, dirfd, path, errno[0]));
         if (path.length > 0 && !ObjectResolver.visible(visibility, f.real())) {
             FileMeta.close(f.fd());
@@ -220,7 +267,9 @@ public final class MetadataCalls {
         ObjectResolver.Found f = object(n, dirfd, pathAddr, (flags & NOFOLLOW) == 0, (flags & EMPTY_PATH) != 0, 0);
         try {
             // Landlock does not govern access(2) either: the same answer as the kernel would give the program.
-            long r = FileMeta.faccessat2(f.fd(), ObjectResolver.EMPTY, mode, EMPTY_PATH | (flags & FileMeta.AT_EACCESS));
+            // With AT_EACCESS: checked with the file-system identity, which is the program's here (see above);
+            // the program's real and effective ids are the same (no_new_privs: no set-user-ID execution).
+            long r = FileMeta.faccessat2(f.fd(), ObjectResolver.EMPTY, mode, EMPTY_PATH | FileMeta.AT_EACCESS);
             return r < 0 ? Decision.fail((int) -r) : value(n, 0);
         } finally {
             FileMeta.close(f.fd());
@@ -232,7 +281,7 @@ public final class MetadataCalls {
         ObjectResolver.Found f = object(n, dirfd, pathAddr, false, true, 0);
         try {
             FileMeta.Result r;
-            if (f.real().equals("/proc/self") || f.real().equals("/proc/thread-self")) {
+            if ("/proc/self".equals(f.real()) || "/proc/thread-self".equals(f.real())) {
                 // Read here they would name the JVM.
                 String self = ObjectResolver.tgidOf(n.pid()) + (f.real().endsWith("thread-self") ? "/task/" + n.pid() : "");
                 byte[] b = self.getBytes(StandardCharsets.ISO_8859_1);
@@ -427,13 +476,10 @@ public final class MetadataCalls {
 
     /** A NUL-terminated argument of at most {@code max} bytes with the NUL, as raw bytes. */
     private static byte[] stringArg(Notification n, long addr, int max, int tooLong) {
-        if (addr == 0) throw new Fail(Errno.EFAULT);
-        byte[] m = Sys.readMemory(n.pid(), addr, max);
-        if (m.length == 0) throw new Fail(Errno.EFAULT);
-        for (int i = 0; i < m.length; i++) {
-            if (m[i] == 0) return java.util.Arrays.copyOf(m, i);
-        }
-        throw new Fail(m.length < max ? Errno.EFAULT : tooLong);
+        int[] errno = new int[1];
+        byte[] s = FileMeta.readCString(n.pid(), addr, max, tooLong, errno);
+        if (s == null) throw new Fail(errno[0]);
+        return s;
     }
 
     /**
@@ -448,11 +494,17 @@ public final class MetadataCalls {
             if (w < 0) return Decision.fail(w == -Errno.ESRCH ? Errno.ESRCH : Errno.EFAULT);
             if (w != r.data().length) return Decision.fail(Errno.EFAULT);
         }
-        return new Decision.Value(r.value());
+        return answered(n, r.value());
     }
 
     private static Decision value(Notification n, long v) {
-        return idValid(n) ? new Decision.Value(v) : Decision.ANSWERED;
+        return idValid(n) ? answered(n, v) : Decision.ANSWERED;
+    }
+
+    /** Answers at once: the call was just found pending, no need for the supervisor to ask the kernel again. */
+    private static Decision answered(Notification n, long v) {
+        n.answer(new Decision.Value(v));
+        return Decision.ANSWERED;
     }
 
     private static boolean idValid(Notification n) {

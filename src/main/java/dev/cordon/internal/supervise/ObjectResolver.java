@@ -44,9 +44,30 @@ final class ObjectResolver {
      * null with the errno in {@code errno[0]}.
      */
     static Found open(int tid, int dirfd, byte[] path, boolean follow, boolean emptyPath, int extraFlags, int[] errno) {
+        return open(tid, dirfd, path, follow, emptyPath, extraFlags, errno, null);
+    }
+
+    /**
+     * As above; with {@code roots}, first the fast way beneath a rule's directory ({@link RuleRoots}), whose
+     * result is visible and comes without its resolved path ({@code real} null).
+     */
+    static Found open(int tid, int dirfd, byte[] path, boolean follow, boolean emptyPath, int extraFlags, int[] errno,
+                      RuleRoots roots) {
         if (path.length == 0 && !emptyPath) {
             errno[0] = Errno.ENOENT;
             return null;
+        }
+        if (roots != null && path.length > 0) {
+            String abs = absolute(tid, dirfd, path);
+            if (abs != null) {
+                long fd = roots.open(abs, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW) | extraFlags);
+                if (fd >= 0) return new Found((int) fd, null);
+                if (fd != RuleRoots.NO_ANSWER) {
+                    // A lookup that stayed beneath a rule's directory failed: what it tells is visible anyway.
+                    errno[0] = (int) -fd;
+                    return null;
+                }
+            }
         }
         int base = Sys.AT_FDCWD;
         boolean ownBase = false;
@@ -87,6 +108,21 @@ final class ObjectResolver {
         }
     }
 
+    /**
+     * The path as an absolute string: relative ones joined to the program's working directory or descriptor as
+     * /proc names it (what they name now: a concurrent chdir makes this the call before it). Null if none.
+     */
+    private static String absolute(int tid, int dirfd, byte[] path) {
+        String p = new String(path, StandardCharsets.ISO_8859_1);
+        if (path[0] == '/') return p;
+        String link = dirfd == TraceeFiles.AT_FDCWD ? "/proc/" + tid + "/cwd" : "/proc/" + tid + "/fd/" + dirfd;
+        FileMeta.Result r = FileMeta.readlinkat(Sys.AT_FDCWD, link.getBytes(StandardCharsets.ISO_8859_1), 4096);
+        if (r.failed() || r.data().length == 0 || r.data()[0] != '/') return null;
+        String base = new String(r.data(), StandardCharsets.ISO_8859_1);
+        if (base.endsWith(" (deleted)")) return null;
+        return base.equals("/") ? "/" + p : base + "/" + p;
+    }
+
     private static Found found(int fd, int[] errno) {
         FileMeta.Result r = FileMeta.readlinkat(Sys.AT_FDCWD, ("/proc/self/fd/" + fd).getBytes(StandardCharsets.ISO_8859_1), 4096);
         if (r.failed()) {
@@ -103,6 +139,7 @@ final class ObjectResolver {
      * deleted file is judged by the path it had.
      */
     static boolean visible(dev.cordon.internal.landlock.Visibility v, String real) {
+        if (real == null) return true; // found beneath a rule's directory
         if (!real.startsWith("/") || real.startsWith("/memfd:")) return true;
         return v.visible(stripDeleted(real));
     }

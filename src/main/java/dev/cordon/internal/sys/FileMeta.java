@@ -35,6 +35,8 @@ public final class FileMeta {
     private static final int NR_UTIMENSAT = ARCH.require("utimensat");
     private static final int NR_PROCESS_VM_WRITEV = ARCH.require("process_vm_writev");
     private static final int NR_PIDFD_GETFD = ARCH.require("pidfd_getfd");
+    private static final int NR_SETFSUID = ARCH.require("setfsuid");
+    private static final int NR_SETFSGID = ARCH.require("setfsgid");
 
     /** sizeof(struct stat) as newfstatat writes it: 144 bytes on x86_64, 128 on aarch64 (the generic layout). */
     public static final int STAT_SIZE = ARCH == Arch.X86_64 ? 144 : 128;
@@ -192,6 +194,19 @@ public final class FileMeta {
         return SeccompNative.idValid(listener, SCRATCH.get().iov(), id);
     }
 
+    /**
+     * Raw setfsuid and setfsgid: the calling thread's file-system identity only. Leaving uid 0 this way also
+     * drops the file capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN...) from its effective set; coming
+     * back to 0 raises them again. Returns the previous value.
+     */
+    public static int setfsuid(int uid) {
+        return (int) raw(NR_SETFSUID, uid & 0xffffffffL, 0, 0, 0, 0, 0);
+    }
+
+    public static int setfsgid(int gid) {
+        return (int) raw(NR_SETFSGID, gid & 0xffffffffL, 0, 0, 0, 0, 0);
+    }
+
     public static long pidfdGetfd(int pidfd, int targetFd) {
         return raw(NR_PIDFD_GETFD, pidfd, targetFd, 0, 0, 0, 0);
     }
@@ -199,15 +214,47 @@ public final class FileMeta {
     /** Writes {@code data} into another process's memory at {@code address}: bytes written, or minus the errno. */
     public static long processVmWrite(int pid, long address, byte[] data) {
         if (data.length == 0) return 0;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment local = arena.allocate(data.length);
-            MemorySegment.copy(data, 0, local, JAVA_BYTE, 0, data.length);
-            MemorySegment iov = arena.allocate(32, 8);
-            iov.set(JAVA_LONG, 0, local.address());
-            iov.set(JAVA_LONG, 8, data.length);
-            iov.set(JAVA_LONG, 16, address);
-            iov.set(JAVA_LONG, 24, data.length);
-            return raw(NR_PROCESS_VM_WRITEV, pid, iov.address(), 1, iov.address() + 16, 1, 0);
-        }
+        if (data.length > XATTR_MAX) return -Errno.E2BIG;
+        Scratch s = SCRATCH.get();
+        MemorySegment.copy(data, 0, s.out(), JAVA_BYTE, 0, data.length);
+        return vm(NR_PROCESS_VM_WRITEV, s, pid, 0, address, data.length);
     }
+
+    private static long vm(int nr, Scratch s, int pid, long localOffset, long address, long length) {
+        MemorySegment iov = s.iov();
+        iov.set(JAVA_LONG, 0, s.out().address() + localOffset);
+        iov.set(JAVA_LONG, 8, length);
+        iov.set(JAVA_LONG, 16, address);
+        iov.set(JAVA_LONG, 24, length);
+        return raw(nr, pid, iov.address(), 1, iov.address() + 16, 1, 0);
+    }
+
+    /**
+     * A NUL-terminated string of at most {@code max} bytes (NUL included) from another process's memory, as raw
+     * bytes without the NUL; null with {@code errno[0]} set: EFAULT if unreadable, {@code tooLong} if no NUL
+     * came within {@code max} bytes. Read up to the end of the page first: most strings end there, and the next
+     * page may not be mapped.
+     */
+    public static byte[] readCString(int pid, long address, int max, int tooLong, int[] errno) {
+        Scratch s = SCRATCH.get();
+        if (address == 0) {
+            errno[0] = Errno.EFAULT;
+            return null;
+        }
+        long got = 0;
+        while (got < max) {
+            long chunk = Math.min(max - got, 4096 - ((address + got) & 4095));
+            long r = vm(NR_PROCESS_VM_READV, s, pid, got, address + got, chunk);
+            if (r <= 0) break;
+            for (long i = 0; i < r; i++) {
+                if (s.out().get(JAVA_BYTE, got + i) == 0) return s.out().asSlice(0, got + i).toArray(JAVA_BYTE);
+            }
+            got += r;
+            if (r < chunk) break;
+        }
+        errno[0] = got >= max ? tooLong : Errno.EFAULT;
+        return null;
+    }
+
+    private static final int NR_PROCESS_VM_READV = ARCH.require("process_vm_readv");
 }
