@@ -146,7 +146,7 @@ public final class SandboxRun implements SandboxWatcher {
         this.layers = List.copyOf(layers);
         this.notEnforced = new java.util.concurrent.CopyOnWriteArrayList<>(notEnforced);
         this.metadata = new MetadataCalls(checks.visibility(), checks.hideMetadata(), checks.reportHidden(),
-                (n, errno, reason) -> report(n, new SandboxFilter.Denial(errno, reason)),
+                (n, errno, reason, call) -> report(n, new SandboxFilter.Denial(errno, reason), call),
                 limitsThread == null ? null : limitsThread::submit, checks.uid(), checks.gid());
     }
 
@@ -288,8 +288,12 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private void report(Notification n, SandboxFilter.Denial denial) {
+        report(n, denial, CallDecoder.decode(Arch.current(), n));
+    }
+
+    private void report(Notification n, SandboxFilter.Denial denial, String call) {
         Violation v = new Violation(Instant.now(), n.pid(), processName(n.pid()), Arch.current().name(n.nr()),
-                CallDecoder.decode(Arch.current(), n), denial.reason(), Errno.name(denial.errno()));
+                call, denial.reason(), Errno.name(denial.errno()));
         synchronized (violations) {
             violationCount++;
             if (violations.size() < MAX_VIOLATIONS_KEPT) violations.add(v);

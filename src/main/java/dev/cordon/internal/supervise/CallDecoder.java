@@ -171,6 +171,21 @@ public final class CallDecoder {
         return name + "(" + String.join(", ", args) + ")";
     }
 
+    /**
+     * As {@link #decode}, with the first string argument replaced by {@code path}: the object a decision was made
+     * on, where the string in the program's memory may have been rewritten since.
+     */
+    public static String decode(Arch arch, Notification n, String path) {
+        String call = decode(arch, n);
+        if (path == null) return call;
+        String shown = "\"" + path.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|NULL|0x[0-9a-f]+").matcher(call);
+        int open = call.indexOf('(');
+        // The first pointer argument shown (a string, NULL or an address) is the path.
+        if (!m.find(open + 1) || !m.group().startsWith("\"")) return call;
+        return call.substring(0, m.start()) + shown + call.substring(m.end());
+    }
+
     static String openFlags(long flags) {
         String mode = switch ((int) (flags & 3)) {
             case 0 -> "O_RDONLY";

@@ -36,9 +36,9 @@ import java.util.concurrent.Executor;
  * {@link Executor} instead: a thread with the sandbox's uid and gid, no groups and no capabilities.
  */
 public final class MetadataCalls implements AutoCloseable {
-    /** Reports a refused call: errno and reason. */
+    /** Reports a refused call: errno, reason, and the call as shown (with the path decided on). */
     public interface Reporter {
-        void refused(Notification n, int errno, String reason);
+        void refused(Notification n, int errno, String reason, String call);
     }
 
     private static final Arch ARCH = Arch.current();
@@ -204,12 +204,26 @@ public final class MetadataCalls implements AutoCloseable {
         int[] errno = new int[1];
         ObjectResolver.Found f = ObjectResolver.open(n.pid(), dirfd, path, follow, emptyPath, extra, errno, roots());
         if (f == null) throw new Fail(failure(n, dirfd, path, errno[0]));
-        if (path.length > 0 && !ObjectResolver.visible(visibility, f.real())) {
+        if (path.length > 0 && !ObjectResolver.visible(visibility, f.real()) && !ownProc(n.pid(), f.real())) {
             FileMeta.close(f.fd());
-            if (reportHidden) reporter.refused(n, Errno.ENOENT, HIDDEN);
+            if (reportHidden) {
+                reporter.refused(n, Errno.ENOENT, HIDDEN, CallDecoder.decode(ARCH, n, shown(f.real())));
+            }
             throw new Fail(Errno.ENOENT);
         }
         return f;
+    }
+
+    /**
+     * The program's own /proc directory (and /proc on the way to it) is visible: readlink("/proc/self/exe") is
+     * how many programs find themselves, and what lies there describes the program, not the file tree. An object
+     * reached through its magic links (root, cwd, fd/N) is judged by where it is, not by the way there.
+     */
+    private static boolean ownProc(int tid, String real) {
+        if (real == null || !real.startsWith("/proc")) return false;
+        if (real.equals("/proc")) return true;
+        String own = "/proc/" + ObjectResolver.tgidOf(tid);
+        return real.equals(own) || real.startsWith(own + "/");
     }
 
     /**
@@ -231,7 +245,7 @@ public final class MetadataCalls implements AutoCloseable {
         ObjectResolver.Found p = ObjectResolver.open(n.pid(), dirfd, parent, true, true, 0, e);
         if (p == null) return parent.length == 0 ? errno : failure(n, dirfd, parent, e[0]) == Errno.ENOENT ? Errno.ENOENT : errno;
         FileMeta.close(p.fd());
-        return ObjectResolver.visible(visibility, p.real()) ? errno : Errno.ENOENT;
+        return ObjectResolver.visible(visibility, p.real()) || ownProc(n.pid(), p.real()) ? errno : Errno.ENOENT;
     }
 
     private Decision stat(Notification n, int dirfd, long pathAddr, long buf, int flags) {
@@ -394,7 +408,7 @@ public final class MetadataCalls implements AutoCloseable {
         if (real.startsWith("/") && !real.startsWith("/memfd:") && !visibility.writable(real)) {
             FileMeta.close(f.fd());
             int errno2 = hide && path.length > 0 && !ObjectResolver.visible(visibility, f.real()) ? Errno.ENOENT : Errno.EPERM;
-            reporter.refused(n, errno2, NOT_WRITABLE);
+            reporter.refused(n, errno2, NOT_WRITABLE, CallDecoder.decode(ARCH, n, path.length == 0 ? null : shown(real)));
             throw new Fail(errno2);
         }
         return f;
@@ -468,6 +482,11 @@ public final class MetadataCalls implements AutoCloseable {
     /** The path to the object itself through the supervisor's descriptor (no lookup by the program's string). */
     private static byte[] self(ObjectResolver.Found f) {
         return ("/proc/self/fd/" + f.fd()).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** A resolved path (ISO-8859-1 form) for display. */
+    private static String shown(String real) {
+        return real == null ? null : new String(real.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     private static byte[] pathArg(Notification n, long addr) {
