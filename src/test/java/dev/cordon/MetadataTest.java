@@ -119,7 +119,8 @@ class MetadataTest {
         Files.createDirectory(dir.resolve("sub"));
         String script = "cd " + dir + " && stat -c '%n %s %i %a %u %g %h %Y %F %N' a.txt link sub . /usr/bin/env /usr "
                 + "&& stat -L -c '%n %i' link && ls -ln --time-style=+%s . && ls -lnd /usr /usr/bin && stat -f -c '%t %b' . "
-                + "&& readlink link && test -r a.txt && test -w a.txt && test -x sub && echo tests";
+                + "&& readlink link && test -r a.txt && test -w a.txt && test -x sub && echo tests "
+                + "&& realpath a.txt sub link ../" + dir.getFileName() + "/sub/.. && { readlink a.txt || echo not a link; }";
         Ran free = TestKit.nativeRun(List.of("sh", "-c", script), true);
         assertThat(free.exit()).as(free.stderr()).isZero();
         Ran in = TestKit.run(TestKit.system().write(dir.toString()).build(), List.of("sh", "-c", script));

@@ -75,8 +75,11 @@ public final class MetadataCalls implements AutoCloseable {
     private RuleRoots roots;
     private boolean closed;
     private final int uid, gid;
-    /** Whether this thread's supplementary groups were cleared (root's supervisor thread, once). */
-    private static final ThreadLocal<Boolean> GROUPS_CLEARED = ThreadLocal.withInitial(() -> false);
+    /**
+     * Whether this thread (root's supervisor thread) had its supplementary groups cleared and can switch its
+     * file-system identity; null until asked.
+     */
+    private static final ThreadLocal<Boolean> GROUPS_CLEARED = new ThreadLocal<>();
 
     /**
      * {@code hide}: metadata reads outside the policy fail with ENOENT (else only changes are decided here);
@@ -128,10 +131,7 @@ public final class MetadataCalls implements AutoCloseable {
         if (nr == STAT || nr == LSTAT || nr == NEWFSTATAT || nr == STATX || nr == ACCESS || nr == FACCESSAT
                 || nr == FACCESSAT2 || nr == READLINK || nr == READLINKAT || nr == STATFS || nr == CHDIR
                 || nr == OPEN || nr == OPENAT) {
-            if (!GROUPS_CLEARED.get()) {
-                Sys.clearGroups();
-                GROUPS_CLEARED.set(true);
-            }
+            if (!canSwitch()) return onUserThread(n);
             int oldGid = FileMeta.setfsgid(gid);
             int oldUid = FileMeta.setfsuid(uid);
             try {
@@ -141,6 +141,33 @@ public final class MetadataCalls implements AutoCloseable {
                 FileMeta.setfsgid(oldGid);
             }
         }
+        return onUserThread(n);
+    }
+
+    /**
+     * Whether this thread can take the program's file-system identity: it needs CAP_SETUID and CAP_SETGID (and
+     * CAP_SETGID to drop its groups), which root in a container may lack. Asked once per thread; setfsuid reports
+     * no failure, so the switch is checked by asking again.
+     */
+    private boolean canSwitch() {
+        Boolean ok = GROUPS_CLEARED.get();
+        if (ok == null) {
+            try {
+                Sys.clearGroups();
+                int oldUid = FileMeta.setfsuid(uid);
+                int oldGid = FileMeta.setfsgid(gid);
+                ok = FileMeta.setfsuid(uid) == uid && FileMeta.setfsgid(gid) == gid;
+                FileMeta.setfsuid(oldUid);
+                FileMeta.setfsgid(oldGid);
+            } catch (SyscallException e) {
+                ok = false;
+            }
+            GROUPS_CLEARED.set(ok);
+        }
+        return ok;
+    }
+
+    private Decision onUserThread(Notification n) {
         asUser.execute(() -> {
             Decision d;
             try {
@@ -303,6 +330,9 @@ public final class MetadataCalls implements AutoCloseable {
                 r = new FileMeta.Result(b.length, b);
             } else {
                 r = FileMeta.readlinkat(f.fd(), ObjectResolver.EMPTY, size);
+                // On a descriptor that is no symbolic link, readlinkat with "" says ENOENT; the kernel says
+                // EINVAL for a path naming one (realpath relies on it), ENOENT only for an empty path.
+                if (r.value() == -Errno.ENOENT && !emptyArg(n, pathAddr)) r = new FileMeta.Result(-Errno.EINVAL, null);
             }
             return reply(n, r, buf);
         } finally {
@@ -384,6 +414,7 @@ public final class MetadataCalls implements AutoCloseable {
             int flags = (int) a[nr == FCHOWNAT ? 4 : 3];
             if ((flags & ~(NOFOLLOW | EMPTY_PATH)) != 0) return Decision.fail(Errno.EINVAL);
             boolean fdOnly = nr == UTIMENSAT && a[1] == 0;
+            if (fdOnly && (int) a[0] == AT_FDCWD) return Decision.fail(Errno.EFAULT); // as the kernel: no path
             f = target(n, (int) a[0], a[1], (flags & NOFOLLOW) == 0, fdOnly || (flags & EMPTY_PATH) != 0);
         } else if (nr == FUTIMESAT) {
             f = target(n, (int) a[0], a[1], true, false);
@@ -482,6 +513,13 @@ public final class MetadataCalls implements AutoCloseable {
     /** The path to the object itself through the supervisor's descriptor (no lookup by the program's string). */
     private static byte[] self(ObjectResolver.Found f) {
         return ("/proc/self/fd/" + f.fd()).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether a path argument is the empty string (read again: only to choose between two errnos). */
+    private static boolean emptyArg(Notification n, long addr) {
+        int[] errno = new int[1];
+        byte[] p = FileMeta.readCString(n.pid(), addr, 2, Errno.ENAMETOOLONG, errno);
+        return p != null && p.length == 0;
     }
 
     /** A resolved path (ISO-8859-1 form) for display. */
