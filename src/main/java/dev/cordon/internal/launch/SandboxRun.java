@@ -390,7 +390,9 @@ public final class SandboxRun implements SandboxWatcher {
     /** Reports a supervised call that was let through, for {@code cordon trace}. */
     private Decision allowed(Notification n, Decision d) {
         Consumer<dev.cordon.SupervisedCall> listener = onCall;
-        if (listener != null && (d instanceof Decision.Continue || d instanceof Decision.Value)) {
+        // Answered: performed by the supervisor (metadata calls), with success.
+        if (listener != null && (d instanceof Decision.Continue || d instanceof Decision.Value
+                || d instanceof Decision.Answered)) {
             try {
                 listener.accept(new dev.cordon.SupervisedCall(Instant.now(), n.pid(), processName(n.pid()),
                         CallDecoder.decode(Arch.current(), n)));

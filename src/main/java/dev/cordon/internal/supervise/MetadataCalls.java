@@ -227,7 +227,10 @@ public final class MetadataCalls implements AutoCloseable {
      */
     private ObjectResolver.Found object(Notification n, int dirfd, long pathAddr, boolean follow, boolean emptyPath,
                                         int extra) {
-        byte[] path = pathArg(n, pathAddr);
+        // The rule: allowing is sound only if the program cannot change what was decided on. Decided here on the
+        // object the supervisor opened itself, and the call is then performed on that object, never continued.
+        // A NULL path with AT_EMPTY_PATH names the descriptor, as "" does (Linux 6.11).
+        byte[] path = pathAddr == 0 && emptyPath ? ObjectResolver.EMPTY : pathArg(n, pathAddr);
         int[] errno = new int[1];
         ObjectResolver.Found f = ObjectResolver.open(n.pid(), dirfd, path, follow, emptyPath, extra, errno, roots());
         if (f == null) throw new Fail(failure(n, dirfd, path, errno[0]));
@@ -428,7 +431,10 @@ public final class MetadataCalls implements AutoCloseable {
         }
     }
 
-    /** The object a change names, refused unless beneath a write rule. */
+    /**
+     * The object a change names, refused unless beneath a write rule. The rule: allowing is sound only if the
+     * program cannot change what was decided on; the change is performed on this very object (its descriptor).
+     */
     private ObjectResolver.Found target(Notification n, int dirfd, long pathAddr, boolean follow, boolean emptyPath) {
         byte[] path = pathAddr == 0 && emptyPath ? ObjectResolver.EMPTY : pathArg(n, pathAddr);
         int[] errno = new int[1];
