@@ -111,9 +111,13 @@ public final class Launcher {
         boolean writes = policy.paths().stream().anyMatch(r -> r.access() == dev.cordon.Access.WRITE) || policy.freshTmp();
         // Without a mount namespace the program sees the whole file tree; Landlock keeps it from opening what is
         // outside the policy but not from reading its metadata: the supervisor hides that (MetadataCalls).
-        boolean hideMetadata = (namespaces & Sys.CLONE_NEWNS) == 0 && !policy.exposeMetadata();
+        // Changes too are decided by path there; a mount view's read-only mounts refuse them by themselves.
+        boolean mountView = (namespaces & Sys.CLONE_NEWNS) != 0;
+        boolean hideMetadata = !mountView && !policy.exposeMetadata();
+        boolean changesByPath = writes && !mountView;
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
-                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, hideMetadata, syscalls);
+                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, changesByPath,
+                hideMetadata, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
@@ -140,12 +144,14 @@ public final class Launcher {
                 notEnforced.add("metadata of files outside the policy (stat, access, readlink, xattrs) is readable: "
                         + "hiding it was turned off (--no-hide-metadata)");
             }
-            if (writes) layers.add("metadata changes (chmod, chown, utimes, xattrs) beneath write rules only (supervisor)");
+            if (changesByPath) {
+                layers.add("metadata changes (chmod, chown, utimes, xattrs) beneath write rules only (supervisor)");
+            }
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
             try {
                 UserThread limitsThread = ROOT ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
                 SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind(),
-                        new Visibility(expansion, List.of(cwd)), hideMetadata, policy.audit() == AuditLevel.ALL,
+                        new Visibility(expansion, List.of(cwd)), hideMetadata, changesByPath, policy.audit() == AuditLevel.ALL,
                         policy.uid(), policy.gid());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,

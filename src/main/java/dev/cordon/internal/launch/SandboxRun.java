@@ -124,7 +124,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** What the supervisor checks itself to explain refusals the kernel would make: see {@link #decide}. */
     record Checks(PathModel model, Set<Integer> tcpConnect, Set<Integer> tcpBind, Visibility visibility,
-                  boolean hideMetadata, boolean reportHidden, int uid, int gid) {}
+                  boolean hideMetadata, boolean changesByPath, boolean reportHidden, int uid, int gid) {}
 
     /** Metadata reads and changes by path, decided and performed by the supervisor. */
     private final MetadataCalls metadata;
@@ -145,7 +145,8 @@ public final class SandboxRun implements SandboxWatcher {
         this.relays = List.copyOf(relays);
         this.layers = List.copyOf(layers);
         this.notEnforced = new java.util.concurrent.CopyOnWriteArrayList<>(notEnforced);
-        this.metadata = new MetadataCalls(checks.visibility(), checks.hideMetadata(), checks.reportHidden(),
+        this.metadata = new MetadataCalls(checks.visibility(), checks.hideMetadata(), checks.changesByPath(),
+                checks.reportHidden(),
                 (n, errno, reason, call) -> report(n, new SandboxFilter.Denial(errno, reason), call),
                 limitsThread == null ? null : limitsThread::submit, checks.uid(), checks.gid());
     }

@@ -123,12 +123,12 @@ public final class SandboxFilter {
 
     /** The mandatory filter alone, for a policy that writes somewhere and has no IPC namespace. */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles) {
-        return build(tcp, reportDenials, checkFiles, false, true, false, null);
+        return build(tcp, reportDenials, checkFiles, false, true, false, false, null);
     }
 
     /** As {@link #build(boolean, boolean, boolean)}, with a user's syscall policy combined in. */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, SyscallPolicy user) {
-        return build(tcp, reportDenials, checkFiles, false, true, false, user);
+        return build(tcp, reportDenials, checkFiles, false, true, false, false, user);
     }
 
     private static final java.util.concurrent.ConcurrentHashMap<Integer, SandboxFilter> CACHE =
@@ -157,8 +157,9 @@ public final class SandboxFilter {
      * {@code reportDenials} routes denied calls through the supervisor so that each is reported, and hands it
      * TCP connect and bind; {@code checkFiles} also hands it file opens (audit level all); {@code ipcNamespace}:
      * the program has its own IPC namespace, so SysV IPC and message queues are allowed; {@code writes}: the
-     * policy allows writing somewhere, else metadata changes are refused (see METADATA), and with writes they go
-     * to the supervisor, which allows them beneath a write rule only; {@code hideMetadata}: metadata reads go to
+     * policy allows writing somewhere, else metadata changes are refused (see METADATA); {@code changesByPath}:
+     * with writes, metadata changes go to the supervisor, which allows them beneath a write rule only (not in a
+     * mount namespace, whose read-only mounts refuse them already); {@code hideMetadata}: metadata reads go to
      * the supervisor (see METADATA_READS), and openat2, whose flags the filter cannot see, fails with ENOSYS so
      * that programs fall back to openat. {@code user}, a user's
      * syscall policy, may be null; combined in, the result is the more restrictive of the mandatory filter and
@@ -167,18 +168,21 @@ public final class SandboxFilter {
      * reported, with the reason "syscall policy line N: rule".
      */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
-                                      boolean writes, boolean hideMetadata, SyscallPolicy user) {
-        if (user != null) return create(tcp, reportDenials, checkFiles, ipcNamespace, writes, hideMetadata, user);
+                                      boolean writes, boolean changesByPath, boolean hideMetadata, SyscallPolicy user) {
+        if (user != null) {
+            return create(tcp, reportDenials, checkFiles, ipcNamespace, writes, changesByPath, hideMetadata, user);
+        }
         // Without a user policy the filter depends on five switches only: each combination is built and
         // compiled once per JVM.
         int key = (tcp ? 1 : 0) | (reportDenials ? 2 : 0) | (checkFiles ? 4 : 0) | (ipcNamespace ? 8 : 0)
-                | (writes ? 16 : 0) | (hideMetadata ? 32 : 0);
+                | (writes ? 16 : 0) | (hideMetadata ? 32 : 0) | (changesByPath ? 64 : 0);
         return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace, writes,
-                hideMetadata, null));
+                changesByPath, hideMetadata, null));
     }
 
     private static SandboxFilter create(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
-                                        boolean writes, boolean hideMetadata, SyscallPolicy user) {
+                                        boolean writes, boolean changesByPath, boolean hideMetadata,
+                                        SyscallPolicy user) {
         Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
         Map<Rule, String> reasons = new IdentityHashMap<>();
@@ -196,7 +200,7 @@ public final class SandboxFilter {
             if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.errno(ENOSYS)));
         }
         for (String name : NOTIFIED) rules.add(new Rule(name, Action.USER_NOTIF));
-        if (writes) {
+        if (writes && changesByPath) {
             for (String name : METADATA.syscalls()) {
                 if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.USER_NOTIF));
             }

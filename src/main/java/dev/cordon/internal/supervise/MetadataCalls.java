@@ -66,6 +66,8 @@ public final class MetadataCalls implements AutoCloseable {
     private final Visibility visibility;
     private final boolean hide;
     private final boolean reportHidden;
+    /** Whether metadata changes are decided here (no mount namespace: its read-only mounts refuse them). */
+    private final boolean changes;
     private final Reporter reporter;
     private final Executor asUser;
     /**
@@ -82,13 +84,14 @@ public final class MetadataCalls implements AutoCloseable {
     private static final ThreadLocal<Boolean> GROUPS_CLEARED = new ThreadLocal<>();
 
     /**
-     * {@code hide}: metadata reads outside the policy fail with ENOENT (else only changes are decided here);
+     * {@code hide}: metadata reads outside the policy fail with ENOENT; {@code changes}: changes are decided here;
      * {@code reportHidden}: such reads are reported as violations too (audit level all); {@code asUser}: where
      * to perform calls with the program's credentials ({@code uid}, {@code gid}), or null for the calling thread
      * (an ordinary user).
      */
-    public MetadataCalls(Visibility visibility, boolean hide, boolean reportHidden, Reporter reporter, Executor asUser,
-                         int uid, int gid) {
+    public MetadataCalls(Visibility visibility, boolean hide, boolean changes, boolean reportHidden, Reporter reporter,
+                         Executor asUser, int uid, int gid) {
+        this.changes = changes;
         this.uid = uid;
         this.gid = gid;
         this.visibility = visibility;
@@ -118,10 +121,10 @@ public final class MetadataCalls implements AutoCloseable {
         if (hide && (nr == STAT || nr == LSTAT || nr == NEWFSTATAT || nr == STATX || nr == ACCESS || nr == FACCESSAT
                 || nr == FACCESSAT2 || nr == READLINK || nr == READLINKAT || nr == GETXATTR || nr == LGETXATTR
                 || nr == LISTXATTR || nr == LLISTXATTR || nr == STATFS || nr == CHDIR)) return true;
-        return nr == CHMOD || nr == FCHMOD || nr == FCHMODAT || nr == CHOWN || nr == LCHOWN || nr == FCHOWN
+        return changes && (nr == CHMOD || nr == FCHMOD || nr == FCHMODAT || nr == CHOWN || nr == LCHOWN || nr == FCHOWN
                 || nr == FCHOWNAT || nr == UTIME || nr == UTIMES || nr == FUTIMESAT || nr == UTIMENSAT
                 || nr == SETXATTR || nr == LSETXATTR || nr == FSETXATTR || nr == REMOVEXATTR || nr == LREMOVEXATTR
-                || nr == FREMOVEXATTR;
+                || nr == FREMOVEXATTR);
     }
 
     /** Decides and performs a handled call; as root on the sandbox user's thread, answering from there. */
