@@ -79,6 +79,9 @@ final class RunCommand {
                     + "threads, read-only opens for loading the program), every other call refused with EPERM: no new "
                     + "processes, no exec after the first, no network. The program's files still need --exec/--read."),
             flag("-q", "--quiet", "Do not print the summary line on stderr."),
+            flag(null, "--no-hide-metadata", "Let the program stat, access, readlink and read xattrs of files outside "
+                    + "the policy (Landlock does not govern these calls). By default they fail with ENOENT wherever no "
+                    + "mount namespace hides the files, which costs a supervised call per stat."),
             flag(null, "--tmp", "With --namespaces: a private, empty, writable /tmp (64 MiB, noexec)."),
             flag(null, "--namespaces", "As root: run the program in its own pid (it is pid 1, and everything it starts "
                     + "dies with it), IPC, UTS and, without network, empty network namespaces."),
@@ -265,6 +268,7 @@ final class RunCommand {
         if (r.matchedOptionValue("--best-effort", false)) b.bestEffort(true);
         if (r.matchedOptionValue("--namespaces", false)) b.namespaces(true);
         if (r.matchedOptionValue("--tmp", false)) b.freshTmp(true);
+        if (r.matchedOptionValue("--no-hide-metadata", false)) b.exposeMetadata(true);
         String engine = r.matchedOptionValue("--engine", null);
         if (engine != null) {
             b.engine(switch (engine) {

@@ -125,7 +125,8 @@ public final class TestKit {
     static Policy withTestEngine(Policy p) {
         if (p.engine() == ENGINE) return p;
         return new Policy(p.paths(), p.tcpConnect(), p.tcpBind(), p.environment(), p.workingDirectory(), p.uid(),
-                p.gid(), p.limits(), p.bestEffort(), p.audit(), p.namespaces(), p.syscalls(), ENGINE, p.freshTmp());
+                p.gid(), p.limits(), p.bestEffort(), p.audit(), p.namespaces(), p.syscalls(), ENGINE, p.freshTmp(),
+                p.exposeMetadata());
     }
 
     /** Runs a command in the sandbox, capturing stdout and stderr. */

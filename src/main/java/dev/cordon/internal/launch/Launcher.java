@@ -10,6 +10,7 @@ import dev.cordon.SandboxException;
 import dev.cordon.internal.landlock.LandlockRuleset;
 import dev.cordon.internal.landlock.PathModel;
 import dev.cordon.internal.landlock.RuleExpansion;
+import dev.cordon.internal.landlock.Visibility;
 import dev.cordon.internal.namespaces.MountView;
 import dev.cordon.Limits;
 import dev.cordon.internal.limits.Rlimits;
@@ -116,8 +117,15 @@ public final class Launcher {
         SyscallPolicy syscalls = policy.syscalls().isEmpty() ? null : SyscallPolicyParser.parse(policy.syscalls().sources()
                 .stream().map(s -> new SyscallPolicyParser.Source(s.name(), s.text())).toList(), Arch.current());
         boolean writes = policy.paths().stream().anyMatch(r -> r.access() == dev.cordon.Access.WRITE) || policy.freshTmp();
+        // Without a mount namespace the program sees the whole file tree; Landlock keeps it from opening what is
+        // outside the policy but not from reading its metadata: the supervisor hides that (MetadataCalls).
+        // Changes too are decided by path there; a mount view's read-only mounts refuse them by themselves.
+        boolean mountView = (namespaces & Sys.CLONE_NEWNS) != 0;
+        boolean hideMetadata = !mountView && !policy.exposeMetadata();
+        boolean changesByPath = writes && !mountView;
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
-                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, syscalls);
+                policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, changesByPath,
+                hideMetadata, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
         byte[] filter = sandboxFilter.compile();
         LaunchProfile.mark(prof, "filter compiled");
@@ -139,12 +147,27 @@ public final class Launcher {
                     + policy.audit().name().toLowerCase(java.util.Locale.ROOT));
 
             List<String> notEnforced = new ArrayList<>(ruleset.notEnforced());
+            if (hideMetadata) {
+                layers.add("hidden metadata: stat, access, readlink, xattrs, statfs, chdir and O_PATH opens of paths "
+                        + "outside the policy fail with ENOENT (supervisor)");
+            } else if ((namespaces & Sys.CLONE_NEWNS) == 0) {
+                notEnforced.add("metadata of files outside the policy (stat, access, readlink, xattrs) is readable: "
+                        + "hiding it was turned off (--no-hide-metadata)");
+            }
+            if (changesByPath) {
+                layers.add("metadata changes (chmod, chown, utimes, xattrs) beneath write rules only (supervisor)");
+            }
             RunCgroup cgroup = cgroup(policy, layers, notEnforced);
             LaunchProfile.mark(prof, "cgroup created");
             try {
-                UserThread limitsThread = PRLIMIT_NEEDS_USER_THREAD ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+                // The sandbox user's thread: prlimit when root lacks CAP_SYS_RESOURCE, and the metadata calls the
+                // supervisor performs for the program as root (they must be checked with the program's credentials).
+                boolean userThread = ROOT && (PRLIMIT_NEEDS_USER_THREAD || hideMetadata || changesByPath);
+                UserThread limitsThread = userThread ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
                 LaunchProfile.mark(prof, "user thread");
-                SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind());
+                SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind(),
+                        new Visibility(expansion, List.of(cwd)), hideMetadata, changesByPath, policy.audit() == AuditLevel.ALL,
+                        policy.uid(), policy.gid());
                 SandboxRun run = new SandboxRun(policy.limits(), sandboxFilter, checks, launch.onViolation(),
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());

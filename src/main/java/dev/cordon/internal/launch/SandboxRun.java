@@ -29,6 +29,8 @@ import dev.cordon.internal.ptrace.Tracer;
 import dev.cordon.internal.namespaces.ProcMounter;
 import dev.cordon.internal.supervise.Decision;
 import dev.cordon.internal.supervise.MemfdHandler;
+import dev.cordon.internal.supervise.MetadataCalls;
+import dev.cordon.internal.landlock.Visibility;
 import dev.cordon.internal.supervise.Notification;
 import dev.cordon.internal.supervise.SandboxWatcher;
 import dev.cordon.internal.supervise.Supervisor;
@@ -121,7 +123,11 @@ public final class SandboxRun implements SandboxWatcher {
     private int rechecks;
 
     /** What the supervisor checks itself to explain refusals the kernel would make: see {@link #decide}. */
-    record Checks(PathModel model, Set<Integer> tcpConnect, Set<Integer> tcpBind) {}
+    record Checks(PathModel model, Set<Integer> tcpConnect, Set<Integer> tcpBind, Visibility visibility,
+                  boolean hideMetadata, boolean changesByPath, boolean reportHidden, int uid, int gid) {}
+
+    /** Metadata reads and changes by path, decided and performed by the supervisor. */
+    private final MetadataCalls metadata;
 
     SandboxRun(Limits limits, SandboxFilter filter, Checks checks, Consumer<Violation> onViolation, Rlimits rlimits,
                UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
@@ -139,6 +145,10 @@ public final class SandboxRun implements SandboxWatcher {
         this.relays = List.copyOf(relays);
         this.layers = List.copyOf(layers);
         this.notEnforced = new java.util.concurrent.CopyOnWriteArrayList<>(notEnforced);
+        this.metadata = new MetadataCalls(checks.visibility(), checks.hideMetadata(), checks.changesByPath(),
+                checks.reportHidden(),
+                (n, errno, reason, call) -> report(n, new SandboxFilter.Denial(errno, reason), call),
+                limitsThread == null ? null : limitsThread::submit, checks.uid(), checks.gid());
     }
 
     @Override
@@ -162,6 +172,11 @@ public final class SandboxRun implements SandboxWatcher {
                 }
             }
             return Decision.fail(denial.get().errno());
+        }
+        if (metadata.handles(n.nr(), n.args())) {
+            // Before the held exec these are Cordon's own (the spawned child's chdir): not the program's.
+            if (!held) return Decision.CONTINUE;
+            return allowed(n, metadata.decide(n));
         }
         if (n.nr() == NR_EXECVE || n.nr() == NR_EXECVEAT) {
             if (!held) {
@@ -274,8 +289,12 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private void report(Notification n, SandboxFilter.Denial denial) {
+        report(n, denial, CallDecoder.decode(Arch.current(), n));
+    }
+
+    private void report(Notification n, SandboxFilter.Denial denial, String call) {
         Violation v = new Violation(Instant.now(), n.pid(), processName(n.pid()), Arch.current().name(n.nr()),
-                CallDecoder.decode(Arch.current(), n), denial.reason(), Errno.name(denial.errno()));
+                call, denial.reason(), Errno.name(denial.errno()));
         synchronized (violations) {
             violationCount++;
             if (violations.size() < MAX_VIOLATIONS_KEPT) violations.add(v);
@@ -411,7 +430,9 @@ public final class SandboxRun implements SandboxWatcher {
     /** Reports a supervised call that was let through, for {@code cordon trace}. */
     private Decision allowed(Notification n, Decision d) {
         Consumer<dev.cordon.SupervisedCall> listener = onCall;
-        if (listener != null && d instanceof Decision.Continue) {
+        // Answered: performed by the supervisor (metadata calls), with success.
+        if (listener != null && (d instanceof Decision.Continue || d instanceof Decision.Value
+                || d instanceof Decision.Answered)) {
             try {
                 listener.accept(new dev.cordon.SupervisedCall(Instant.now(), n.pid(), processName(n.pid()),
                         CallDecoder.decode(Arch.current(), n)));
@@ -626,6 +647,7 @@ public final class SandboxRun implements SandboxWatcher {
             result.completeExceptionally(e);
         } finally {
             LIVE.remove(this);
+            metadata.close();
             if (cgroup != null) {
                 try {
                     cgroup.close();

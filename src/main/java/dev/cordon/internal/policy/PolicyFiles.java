@@ -42,7 +42,7 @@ public final class PolicyFiles {
     public static final String INHERIT = "$inherit";
 
     static final Set<String> TOP = Set.of("include", "read", "write", "exec", "deny", "cwd", "uid", "gid", "audit",
-            "namespaces", "best_effort", "engine", "syscalls", "network", "env", "limits");
+            "namespaces", "best_effort", "hide_metadata", "engine", "syscalls", "network", "env", "limits");
     static final Set<String> NETWORK = Set.of("tcp_connect", "tcp_bind");
     static final Set<String> LIMITS = Set.of("cpu_time", "wall_time", "memory", "processes", "output", "file_size",
             "open_files", "stack");
@@ -303,6 +303,7 @@ public final class PolicyFiles {
             }
             if (root.has("namespaces")) own.namespaces = bool("namespaces", root.get("namespaces"));
             if (root.has("best_effort")) own.bestEffort = bool("best_effort", root.get("best_effort"));
+            if (root.has("hide_metadata")) own.hideMetadata = bool("hide_metadata", root.get("hide_metadata"));
             JsonNode engine = root.get("engine");
             if (engine != null && !ENGINES.contains(string("engine", engine))) {
                 throw error("engine", "\"" + engine.asText() + "\" is not an engine of this build; the engines are: "

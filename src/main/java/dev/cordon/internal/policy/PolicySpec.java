@@ -28,7 +28,7 @@ public final class PolicySpec {
     Path workingDirectory;
     Integer uid, gid;
     AuditLevel audit;
-    Boolean namespaces, bestEffort;
+    Boolean namespaces, bestEffort, hideMetadata;
     Duration cpuTime, wallTime;
     long memory, processes, output, fileSize, openFiles, stack;
     /** Syscall rules text and where it was written ("file:line"), or null. */
@@ -50,6 +50,7 @@ public final class PolicySpec {
         if (later.namespaces != null) namespaces = later.namespaces;
         if (later.engine != null) engine = later.engine;
         if (later.bestEffort != null) bestEffort = later.bestEffort;
+        if (later.hideMetadata != null) hideMetadata = later.hideMetadata;
         if (later.cpuTime != null) cpuTime = later.cpuTime;
         if (later.wallTime != null) wallTime = later.wallTime;
         if (later.memory > 0) memory = later.memory;
@@ -87,6 +88,7 @@ public final class PolicySpec {
         if (namespaces != null) b.namespaces(namespaces);
         if (engine != null) b.engine(engine);
         if (bestEffort != null) b.bestEffort(bestEffort);
+        if (hideMetadata != null) b.exposeMetadata(!hideMetadata);
         if (syscalls != null) PolicyFiles.applySyscalls(b, syscalls, syscallsWhere);
         b.limits(limits());
         return b;

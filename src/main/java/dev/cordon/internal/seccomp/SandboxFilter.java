@@ -70,6 +70,17 @@ public final class SandboxFilter {
                     "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
                     "lremovexattr", "fremovexattr", "setxattrat", "removexattrat"));
 
+    /**
+     * Metadata reads by path, which Landlock does not govern: handed to the supervisor when the program has no
+     * mount namespace to hide what lies outside the policy, so that they fail with ENOENT there
+     * (MetadataCalls). O_PATH opens too (open and openat with O_PATH in their flags: a register), since
+     * fstat on such a descriptor reads metadata without a path.
+     */
+    public static final List<String> METADATA_READS = List.of("stat", "lstat", "newfstatat", "statx", "access",
+            "faccessat", "faccessat2", "readlink", "readlinkat", "getxattr", "lgetxattr", "listxattr", "llistxattr",
+            "statfs", "chdir");
+    static final long O_PATH = 010000000;
+
     /** Denied with ENOSYS so that programs fall back: arguments live in memory the filter cannot inspect. */
     static final List<String> UNSUPPORTED = List.of("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register");
 
@@ -112,12 +123,12 @@ public final class SandboxFilter {
 
     /** The mandatory filter alone, for a policy that writes somewhere and has no IPC namespace. */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles) {
-        return build(tcp, reportDenials, checkFiles, false, true, null);
+        return build(tcp, reportDenials, checkFiles, false, true, false, false, null);
     }
 
     /** As {@link #build(boolean, boolean, boolean)}, with a user's syscall policy combined in. */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, SyscallPolicy user) {
-        return build(tcp, reportDenials, checkFiles, false, true, user);
+        return build(tcp, reportDenials, checkFiles, false, true, false, false, user);
     }
 
     private static final java.util.concurrent.ConcurrentHashMap<Integer, SandboxFilter> CACHE =
@@ -146,24 +157,32 @@ public final class SandboxFilter {
      * {@code reportDenials} routes denied calls through the supervisor so that each is reported, and hands it
      * TCP connect and bind; {@code checkFiles} also hands it file opens (audit level all); {@code ipcNamespace}:
      * the program has its own IPC namespace, so SysV IPC and message queues are allowed; {@code writes}: the
-     * policy allows writing somewhere, else metadata changes are refused (see METADATA). {@code user}, a user's
+     * policy allows writing somewhere, else metadata changes are refused (see METADATA); {@code changesByPath}:
+     * with writes, metadata changes go to the supervisor, which allows them beneath a write rule only (not in a
+     * mount namespace, whose read-only mounts refuse them already); {@code hideMetadata}: metadata reads go to
+     * the supervisor (see METADATA_READS), and openat2, whose flags the filter cannot see, fails with ENOSYS so
+     * that programs fall back to openat. {@code user}, a user's
      * syscall policy, may be null; combined in, the result is the more restrictive of the mandatory filter and
      * the user's policy for every call (see {@link SyscallPolicy}). Kill and trap actions are in the kernel
      * program, except for the {@link #LAUNCH} calls. Errno actions go through the supervisor when denials are
      * reported, with the reason "syscall policy line N: rule".
      */
     public static SandboxFilter build(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
-                                      boolean writes, SyscallPolicy user) {
-        if (user != null) return create(tcp, reportDenials, checkFiles, ipcNamespace, writes, user);
+                                      boolean writes, boolean changesByPath, boolean hideMetadata, SyscallPolicy user) {
+        if (user != null) {
+            return create(tcp, reportDenials, checkFiles, ipcNamespace, writes, changesByPath, hideMetadata, user);
+        }
         // Without a user policy the filter depends on five switches only: each combination is built and
         // compiled once per JVM.
         int key = (tcp ? 1 : 0) | (reportDenials ? 2 : 0) | (checkFiles ? 4 : 0) | (ipcNamespace ? 8 : 0)
-                | (writes ? 16 : 0);
-        return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace, writes, null));
+                | (writes ? 16 : 0) | (hideMetadata ? 32 : 0) | (changesByPath ? 64 : 0);
+        return CACHE.computeIfAbsent(key, k -> create(tcp, reportDenials, checkFiles, ipcNamespace, writes,
+                changesByPath, hideMetadata, null));
     }
 
     private static SandboxFilter create(boolean tcp, boolean reportDenials, boolean checkFiles, boolean ipcNamespace,
-                                        boolean writes, SyscallPolicy user) {
+                                        boolean writes, boolean changesByPath, boolean hideMetadata,
+                                        SyscallPolicy user) {
         Arch arch = Arch.current();
         List<Rule> rules = new ArrayList<>();
         Map<Rule, String> reasons = new IdentityHashMap<>();
@@ -181,6 +200,21 @@ public final class SandboxFilter {
             if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.errno(ENOSYS)));
         }
         for (String name : NOTIFIED) rules.add(new Rule(name, Action.USER_NOTIF));
+        if (writes && changesByPath) {
+            for (String name : METADATA.syscalls()) {
+                if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.USER_NOTIF));
+            }
+        }
+        if (hideMetadata) {
+            for (String name : METADATA_READS) {
+                if (arch.number(name).isPresent()) rules.add(new Rule(name, Action.USER_NOTIF));
+            }
+            if (arch.number("open").isPresent()) {
+                rules.add(new Rule("open", Action.USER_NOTIF, Condition.maskedEq(1, O_PATH, O_PATH)));
+            }
+            rules.add(new Rule("openat", Action.USER_NOTIF, Condition.maskedEq(2, O_PATH, O_PATH)));
+            rules.add(new Rule("openat2", Action.errno(ENOSYS)));
+        }
         if (tcp && reportDenials) for (String name : NETWORK_CHECKED) rules.add(new Rule(name, Action.USER_NOTIF));
         if (checkFiles) {
             for (String name : FILES_CHECKED) {
@@ -282,6 +316,9 @@ public final class SandboxFilter {
         java.util.Set<String> keep = new java.util.HashSet<>(LAUNCH);
         keep.addAll(List.of("execve", "execveat", "setsid"));
         keep.addAll(FILES_CHECKED);
+        // Metadata calls are performed by the supervisor, which answers with a value: a listener's answer.
+        keep.addAll(METADATA_READS);
+        keep.addAll(METADATA.syscalls());
         List<Rule> rules = new ArrayList<>();
         for (Rule r : kernel.rules()) {
             rules.add(r.action() instanceof Action.UserNotif && !keep.contains(r.syscall())

@@ -116,6 +116,49 @@ public final class CallDecoder {
                     }
                 }
             }
+            case "stat", "lstat", "access", "readlink", "statfs", "chdir", "getxattr", "lgetxattr", "listxattr",
+                 "llistxattr", "setxattr", "lsetxattr", "removexattr", "lremovexattr", "utime", "utimes" -> {
+                args.add(quoted(n.pid(), a[0]));
+                if (name.endsWith("xattr") && !name.contains("list")) args.add(quoted(n.pid(), a[1]));
+                if (name.equals("access")) args.add(Long.toString(a[1] & 7));
+            }
+            case "newfstatat", "statx", "faccessat", "faccessat2", "readlinkat", "futimesat", "utimensat" -> {
+                args.add(dirfd(a[0]));
+                args.add(quoted(n.pid(), a[1]));
+            }
+            case "chmod" -> {
+                args.add(quoted(n.pid(), a[0]));
+                args.add(octal(a[1]));
+            }
+            case "fchmod" -> {
+                args.add(Long.toString((int) a[0]));
+                args.add(octal(a[1]));
+            }
+            case "fchmodat" -> {
+                args.add(dirfd(a[0]));
+                args.add(quoted(n.pid(), a[1]));
+                args.add(octal(a[2]));
+            }
+            case "chown", "lchown" -> {
+                args.add(quoted(n.pid(), a[0]));
+                args.add(Integer.toString((int) a[1]));
+                args.add(Integer.toString((int) a[2]));
+            }
+            case "fchown" -> {
+                args.add(Long.toString((int) a[0]));
+                args.add(Integer.toString((int) a[1]));
+                args.add(Integer.toString((int) a[2]));
+            }
+            case "fchownat" -> {
+                args.add(dirfd(a[0]));
+                args.add(quoted(n.pid(), a[1]));
+                args.add(Integer.toString((int) a[2]));
+                args.add(Integer.toString((int) a[3]));
+            }
+            case "fsetxattr", "fremovexattr" -> {
+                args.add(Long.toString((int) a[0]));
+                args.add(quoted(n.pid(), a[1]));
+            }
             case "connect", "bind" -> {
                 args.add(Long.toString((int) a[0]));
                 args.add(sockaddr(n.pid(), a[1], a[2]));
@@ -126,6 +169,21 @@ public final class CallDecoder {
             }
         }
         return name + "(" + String.join(", ", args) + ")";
+    }
+
+    /**
+     * As {@link #decode}, with the first string argument replaced by {@code path}: the object a decision was made
+     * on, where the string in the program's memory may have been rewritten since.
+     */
+    public static String decode(Arch arch, Notification n, String path) {
+        String call = decode(arch, n);
+        if (path == null) return call;
+        String shown = "\"" + path.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|NULL|0x[0-9a-f]+").matcher(call);
+        int open = call.indexOf('(');
+        // The first pointer argument shown (a string, NULL or an address) is the path.
+        if (!m.find(open + 1) || !m.group().startsWith("\"")) return call;
+        return call.substring(0, m.start()) + shown + call.substring(m.end());
     }
 
     static String openFlags(long flags) {

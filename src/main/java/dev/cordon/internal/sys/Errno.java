@@ -21,6 +21,12 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int ENOEXEC = 8;
     public static final int EOPNOTSUPP = 95;
+    public static final int EBADF = 9;
+    public static final int EFAULT = 14;
+    public static final int E2BIG = 7;
+    public static final int ERANGE = 34;
+    public static final int ENAMETOOLONG = 36;
+    public static final int ELOOP = 40;
     public static final int EAFNOSUPPORT = 97;
 
     /** The symbol for an errno, e.g. {@code EACCES}; {@code errno 1234} if unknown. */

@@ -25,6 +25,13 @@ class PolicyFilesTest {
     }
 
     @Test
+    void hideMetadataKey() {
+        assertThat(load("hide_metadata = false\n").exposeMetadata()).isTrue();
+        assertThat(load("hide_metadata = true\n").exposeMetadata()).isFalse();
+        assertThat(load("read = [\"/usr\"]\n").exposeMetadata()).isFalse();
+    }
+
+    @Test
     void everyKey() {
         Path dir = TestKit.newDir("every");
         Policy p = load("""

@@ -1,0 +1,182 @@
+package dev.cordon;
+
+import dev.cordon.cli.CliTest;
+import dev.cordon.testkit.TestKit;
+import dev.cordon.testkit.TestKit.Ran;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Metadata outside the policy, where no mount namespace hides it: reads (stat, access, readlink, xattrs,
+ * statfs, chdir, O_PATH) answer ENOENT as if the file did not exist, changes (chmod, chown, utimes, xattrs) are
+ * allowed beneath write rules only. The supervisor performs each call itself on the object it opened, so the
+ * attacks below (a path rewritten by another thread, a planted link, "..", /proc/self/root and cwd) find
+ * nothing to race. Each attack is run without the sandbox first, as the same user, and must leak there.
+ */
+class MetadataTest {
+    private static Path attack;
+
+    static synchronized Path attack() {
+        if (attack == null) attack = TestKit.compile("metaattack", TestKit.resource("c/metaattack.c"), "-static");
+        return attack;
+    }
+
+    /** A secret file the sandbox user owns (so that natively it may chmod it), in its own directory. */
+    private static Path secret() throws Exception {
+        Path dir = TestKit.newDir("secret");
+        Path secret = TestKit.file(dir, "a.txt", "TOP-SECRET 42\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+        if (TestKit.ROOT) Files.setAttribute(secret, "unix:uid", TestKit.SANDBOX_UID);
+        return secret;
+    }
+
+    private static String inode(Path p) throws Exception {
+        return Files.getAttribute(p, "unix:ino").toString();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"stat-flip", "symlink", "dotdot", "proc"})
+    void hiddenMetadataIsNeverRead(String mode) throws Exception {
+        Path allowedDir = TestKit.newDir("allowed");
+        Path allowed = TestKit.file(allowedDir, "a.txt", "harmless\n");
+        Path secret = secret();
+        Ran free = TestKit.nativeRun(List.of(attack().toString(), mode, allowed.toString(), secret.toString(),
+                TestKit.newDir("writable").toString(), inode(secret)), true);
+        assertThat(free.stdout()).as("without the sandbox the attack works").startsWith("LEAK: ");
+
+        Path writable = TestKit.newDir("writable");
+        Ran r = TestKit.run(Policy.builder().execute(attack().toString()).read(allowedDir.toString())
+                .write(writable.toString()).read("/proc").build(), List.of(attack().toString(), mode,
+                allowed.toString(), secret.toString(), writable.toString(), inode(secret)));
+        assertThat(r.stdout()).as("%s in the sandbox (natively: %s)", mode, free.stdout()).isEqualTo("HELD\n");
+        assertThat(r.result().verdict()).isEqualTo(Verdict.OK);
+    }
+
+    @Test
+    void chmodOfAPathFlippedToAProtectedFileNeverLands() throws Exception {
+        Path secret = secret();
+        Ran free = TestKit.nativeRun(List.of(attack().toString(), "chmod-flip", secret.toString(), secret.toString(),
+                TestKit.newDir("writable").toString(), "0"), true);
+        assertThat(free.stdout()).isEqualTo("DONE\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
+                .as("without the sandbox the chmod lands").isEqualTo("rw-------");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+
+        Path writable = TestKit.newDir("writable");
+        // The protected file is readable in the sandbox: visible, but not writable.
+        Ran r = TestKit.run(Policy.builder().execute(attack().toString()).read(secret.getParent().toString())
+                .write(writable.toString()).build(), List.of(attack().toString(), "chmod-flip", secret.toString(),
+                secret.toString(), writable.toString(), "0"));
+        assertThat(r.stdout()).isEqualTo("DONE\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret))).isEqualTo("rw-r--r--");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(writable.resolve("own.txt"))))
+                .as("the writable file was changed").isEqualTo("rw-------");
+        assertThat(r.result().violations()).isNotEmpty().allSatisfy(v -> {
+            assertThat(v.call()).isEqualTo("chmod(\"" + secret + "\", 0600)");
+            assertThat(v.reason()).isEqualTo("not in write rules");
+            assertThat(v.action()).isEqualTo("EPERM");
+        });
+    }
+
+    @Test
+    void hiddenFilesAnswerExactlyAsMissingOnes() throws Exception {
+        Path secret = secret();
+        Path missing = secret.getParent().resolve("missing");
+        Policy policy = Policy.builder().execute(attack().toString()).build();
+        String probe = attack().toString();
+        // Without write rules every metadata change is refused (EPERM), whatever the path: that says nothing either.
+        for (Path hidden : List.of(secret, secret.getParent())) {
+            Ran free = TestKit.nativeRun(List.of(probe, "errnos", hidden.toString()), true);
+            assertThat(free.stdout()).as("natively the file is there").contains("stat=OK");
+            // The probe's chmod 644 lands natively where the sandbox user owns the directory.
+            Files.setPosixFilePermissions(secret.getParent(), PosixFilePermissions.fromString("rwxrwxrwx"));
+            Ran in = TestKit.run(policy, List.of(probe, "errnos", hidden.toString()));
+            Ran none = TestKit.run(policy, List.of(probe, "errnos", missing.toString()));
+            assertThat(in.stdout()).isEqualTo(none.stdout()).isEqualTo("stat=ENOENT lstat=ENOENT access=ENOENT "
+                    + "readlink=ENOENT getxattr=ENOENT statfs=ENOENT chmod=EPERM opath=ENOENT chdir=ENOENT\n");
+        }
+        // A shell's existence test, as scripts probe for files.
+        Ran sh = TestKit.run(TestKit.system().build(), List.of("sh", "-c",
+                "test -e " + secret + " && echo present || echo absent; test -d " + secret.getParent()
+                        + " && echo dir || echo nodir; test -e /usr/bin/env && echo env"));
+        assertThat(sh.stdout()).isEqualTo("absent\nnodir\nenv\n");
+    }
+
+    @Test
+    void allowedFilesLookTheSameAsOutside() throws Exception {
+        Path dir = TestKit.newDir("same");
+        TestKit.file(dir, "a.txt", "alpha\n");
+        Files.createSymbolicLink(dir.resolve("link"), dir.resolve("a.txt"));
+        Files.createDirectory(dir.resolve("sub"));
+        String script = "cd " + dir + " && stat -c '%n %s %i %a %u %g %h %Y %F %N' a.txt link sub . /usr/bin/env /usr "
+                + "&& stat -L -c '%n %i' link && ls -ln --time-style=+%s . && ls -lnd /usr /usr/bin && stat -f -c '%t %b' . "
+                + "&& readlink link && test -r a.txt && test -w a.txt && test -x sub && echo tests "
+                + "&& realpath a.txt sub link ../" + dir.getFileName() + "/sub/.. && { readlink a.txt || echo not a link; }";
+        Ran free = TestKit.nativeRun(List.of("sh", "-c", script), true);
+        assertThat(free.exit()).as(free.stderr()).isZero();
+        Ran in = TestKit.run(TestKit.system().write(dir.toString()).build(), List.of("sh", "-c", script));
+        assertThat(in.stderr()).isEmpty();
+        assertThat(in.stdout()).isEqualTo(free.stdout());
+    }
+
+    @Test
+    void metadataChangesBeneathWriteRulesOnly() throws Exception {
+        Path writable = TestKit.newDir("w");
+        Path readable = TestKit.newDir("r");
+        Path mine = TestKit.file(writable, "mine", "x");
+        Path theirs = TestKit.file(readable, "theirs", "x");
+        if (TestKit.ROOT) {
+            Files.setAttribute(mine, "unix:uid", TestKit.SANDBOX_UID);
+            Files.setAttribute(theirs, "unix:uid", TestKit.SANDBOX_UID);
+        }
+        String script = "chmod 600 " + mine + " && touch -d @1000000000 " + mine + " && echo changed; chmod 600 "
+                + theirs + " || echo refused; touch -d @1000000000 " + theirs + " || echo refused";
+        Ran r = TestKit.run(TestKit.system().write(writable.toString()).read(readable.toString()).build(),
+                List.of("sh", "-c", script));
+        assertThat(r.stdout()).isEqualTo("changed\nrefused\nrefused\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine))).isEqualTo("rw-------");
+        assertThat(Files.getLastModifiedTime(mine).toMillis()).isEqualTo(1_000_000_000_000L);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(theirs))).isEqualTo("rw-rw-rw-");
+        assertThat(Files.getLastModifiedTime(theirs).toMillis()).isNotEqualTo(1_000_000_000_000L);
+        assertThat(r.result().violations()).extracting(Violation::reason).containsOnly("not in write rules");
+    }
+
+    @Test
+    void cliReportsADeniedChmodWordForWord() throws Exception {
+        Path readable = TestKit.newDir("r");
+        Path theirs = TestKit.file(readable, "theirs", "x");
+        Path writable = TestKit.newDir("w");
+        List<String> args = new ArrayList<>(List.of("run", "--exec", attack().toString(), "--read", readable.toString(),
+                "--write", writable.toString(), "--", attack().toString(), "errnos", theirs.toString()));
+        Ran r = CliTest.cordonRun(args);
+        assertThat(r.stdout()).contains(" chmod=EPERM ");
+        List<String> lines = r.stderr().lines().filter(l -> l.startsWith("cordon: denied")).toList();
+        assertThat(lines).hasSize(1);
+        String pid = lines.getFirst().replaceAll(".* by pid (\\d+) .*", "$1");
+        String call = dev.cordon.internal.syscalls.Arch.current().number("chmod").isPresent()
+                ? "chmod(\"" + theirs + "\", 0644)" : "fchmodat(AT_FDCWD, \"" + theirs + "\", 0644)";
+        assertThat(lines.getFirst()).isEqualTo("cordon: denied " + call + " by pid " + pid
+                + " (metaattack): not in write rules");
+    }
+
+    @Test
+    void exposedMetadataIsReadableAndSaidSo() throws Exception {
+        Path secret = secret();
+        Ran r = TestKit.run(Policy.builder().execute(attack().toString()).exposeMetadata(true).build(),
+                List.of(attack().toString(), "errnos", secret.toString()));
+        assertThat(r.stdout()).startsWith("stat=OK lstat=OK access=OK");
+        assertThat(r.result().notEnforced()).anyMatch(s -> s.contains("--no-hide-metadata"));
+        Ran hidden = TestKit.run(Policy.builder().execute(attack().toString()).build(),
+                List.of(attack().toString(), "errnos", secret.toString()));
+        assertThat(hidden.result().layers()).anyMatch(s -> s.startsWith("hidden metadata"));
+    }
+}
