@@ -41,10 +41,13 @@ public final class Main {
         top.addSubcommand("check", check.spec());
         ProfilesCommand profiles = new ProfilesCommand();
         top.addSubcommand("profiles", profiles.spec());
+        LearnCommand learn = new LearnCommand();
+        top.addSubcommand("learn", learn.spec());
         CommandLine cl = new CommandLine(top);
         cl.setStopAtPositional(false);
         cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.getSubcommands().get("trace").setStopAtPositional(true);
+        cl.getSubcommands().get("learn").setStopAtPositional(true);
         PrintWriter err = new PrintWriter(System.err, true);
         CommandLine.ParseResult parsed;
         try {
@@ -65,6 +68,7 @@ public final class Main {
             case "check" -> check.execute(sub, out, err);
             case "profiles" -> profiles.execute(sub, out, err);
             case "trace" -> trace.execute(sub, err);
+            case "learn" -> learn.execute(sub, out, err);
             default -> run.execute(sub, err);
         };
     }

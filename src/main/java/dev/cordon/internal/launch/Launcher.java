@@ -68,7 +68,13 @@ public final class Launcher {
      * and stderr on to their destination when an output limit is set (else empty).
      */
     public record Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays,
-                         Consumer<Violation> onViolation, Consumer<dev.cordon.SupervisedCall> onCall) {}
+                         Consumer<Violation> onViolation, Consumer<dev.cordon.SupervisedCall> onCall,
+                         dev.cordon.internal.supervise.CallObserver learn) {
+        public Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays,
+                      Consumer<Violation> onViolation, Consumer<dev.cordon.SupervisedCall> onCall) {
+            this(policy, command, stdio, relays, onViolation, onCall, null);
+        }
+    }
 
     private static final AtomicBoolean STALE_CLEANED = new AtomicBoolean();
 
@@ -111,6 +117,7 @@ public final class Launcher {
         SandboxFilter sandboxFilter = SandboxFilter.build(policy.network(), policy.audit() != AuditLevel.NONE,
                 policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
+        if (launch.learn() != null) sandboxFilter = sandboxFilter.forLearning(); // cordon learn: notify engine only
         byte[] filter = sandboxFilter.compile();
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
@@ -137,6 +144,7 @@ public final class Launcher {
                         Rlimits.of(policy.limits(), cgroup != null), limitsThread, cgroup, launch.relays(), layers,
                         notEnforced, view, policy.bestEffort(), policy.engine());
                 run.onCall(launch.onCall());
+                if (launch.learn() != null) run.observe(launch.learn());
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
                 if (thread.failure != null) {
