@@ -282,6 +282,9 @@ public final class SandboxRun implements SandboxWatcher {
         Optional<Path> path = TraceeFiles.resolve(n.pid(), dirfd, pathArg, view != null);
         if (path.isEmpty()) return Decision.CONTINUE;
         boolean exists = Files.exists(path.get());
+        // Opening a missing file fails with ENOENT before Landlock is asked: refusing it here would change the
+        // errno the program sees (compilers probe include paths and stop on EACCES).
+        if (!exists && (flags & O_CREAT) == 0) return Decision.CONTINUE;
         long needed = switch ((int) (flags & O_ACCMODE)) {
             case 0 -> Files.isDirectory(path.get()) ? PathModel.READ_DIR : PathModel.READ_FILE;
             case 1 -> PathModel.WRITE_FILE;

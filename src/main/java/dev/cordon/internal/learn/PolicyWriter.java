@@ -41,27 +41,23 @@ public final class PolicyWriter {
     public record Options(int collapse, double margin, String base, List<String> command) {}
 
     /**
-     * Collapses paths: where at least {@code threshold} entries directly inside one directory were used, the
-     * directory replaces them (and then counts as one entry of its own parent). Never into "/" or a top-level
-     * directory such as /usr or /home: that would grant a whole system tree. Then drops entries that another
-     * entry's directory already covers.
+     * Collapses paths: a directory through which at least {@code threshold} of its entries were used (files in it,
+     * or subdirectories with used files anywhere beneath) replaces everything used beneath it. Never "/" or a
+     * top-level directory such as /usr or /home: that would grant a whole system tree. Then drops entries that
+     * another entry's directory already covers.
      */
     static Set<Path> collapse(Collection<Path> paths, int threshold) {
-        Set<Path> set = new TreeSet<>(paths);
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            Map<Path, List<Path>> byParent = new HashMap<>();
-            for (Path p : set) {
-                Path parent = p.getParent();
-                if (parent != null && parent.getNameCount() >= 2) byParent.computeIfAbsent(parent, k -> new ArrayList<>()).add(p);
+        Map<Path, Set<Path>> children = new HashMap<>();
+        for (Path p : paths) {
+            for (Path child = p, dir = p.getParent(); dir != null; child = dir, dir = dir.getParent()) {
+                if (dir.getNameCount() >= 2) children.computeIfAbsent(dir, k -> new TreeSet<>()).add(child);
             }
-            for (Map.Entry<Path, List<Path>> e : byParent.entrySet()) {
-                if (e.getValue().size() >= threshold && Files.isDirectory(e.getKey())) {
-                    set.removeIf(p -> p.startsWith(e.getKey()));
-                    set.add(e.getKey());
-                    changed = true;
-                }
+        }
+        Set<Path> set = new TreeSet<>(paths);
+        for (Map.Entry<Path, Set<Path>> e : children.entrySet()) {
+            if (e.getValue().size() >= threshold && Files.isDirectory(e.getKey())) {
+                set.removeIf(p -> p.startsWith(e.getKey()));
+                set.add(e.getKey());
             }
         }
         return withoutCovered(set, Set.of());
@@ -81,7 +77,13 @@ public final class PolicyWriter {
 
     public static String write(Recorder.Learned l, Map<String, String> env, Path cwd, RunResult r, Options o) {
         Set<Path> write = collapse(existing(l.write()), o.collapse());
-        Set<Path> exec = collapse(existing(l.exec()), o.collapse());
+        // A program it wrote itself (gcc's output, run next) may not exist when the policy is loaded again: the
+        // directory it was written in gets the execute right instead.
+        Set<Path> executed = new TreeSet<>();
+        for (Path p : l.exec()) {
+            executed.add(write.stream().filter(w -> p.startsWith(w) && Files.isDirectory(w)).findFirst().orElse(p));
+        }
+        Set<Path> exec = collapse(existing(executed), o.collapse());
         // Write and execute rules include reading.
         Set<Path> granting = new TreeSet<>(write);
         granting.addAll(exec);
