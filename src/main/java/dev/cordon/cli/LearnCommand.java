@@ -152,7 +152,11 @@ final class LearnCommand {
         }
         var result = outcome.result();
         if (!quiet) {
-            err.println("cordon learn: " + result.termination() + "; learned " + outcome.learned().syscalls().size()
+            String ended = switch (result.termination()) {
+                case dev.cordon.Termination.Exited e -> "exited with code " + e.code();
+                case dev.cordon.Termination.Signaled g -> "killed by signal " + g.signal();
+            };
+            err.println("cordon learn: the program " + ended + "; learned " + outcome.learned().syscalls().size()
                     + " syscalls, " + outcome.learned().read().size() + " paths read, " + outcome.learned().write().size()
                     + " written, " + outcome.learned().exec().size() + " executed"
                     + (output == null ? "" : "; policy written to " + output));
