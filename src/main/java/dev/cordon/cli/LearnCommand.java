@@ -54,6 +54,10 @@ final class LearnCommand {
                 + "own output).");
         list("-w", "--write", "DIR", "Let the program write in DIR (a directory or a file) while learning; "
                 + "repeatable. Writes elsewhere are refused and listed in the policy as not granted.");
+        list(null, "--tcp-connect", "PORT", "Let the program connect to TCP PORT while learning (repeatable); the "
+                + "policy keeps the ports it used.");
+        list(null, "--tcp-bind", "PORT", "Let the program bind TCP PORT while learning (repeatable); the policy "
+                + "keeps the ports it used.");
         list("-e", "--env", "NAME[=VALUE]", "Set an environment variable, as for 'cordon run'; the policy keeps it.");
         single(null, "--cwd", "DIR", "Working directory of the program (default: the current directory); the "
                 + "policy keeps it.");
@@ -179,6 +183,16 @@ final class LearnCommand {
         return p;
     }
 
+    private static int port(String option, String text) {
+        try {
+            int port = Integer.parseInt(text.trim());
+            if (port >= 1 && port <= 65535) return port;
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw new PolicyException(option + " " + text + ": not a TCP port (1-65535)");
+    }
+
     private static double margin(String text) {
         if (text == null) return DEFAULT_MARGIN;
         try {
@@ -204,6 +218,8 @@ final class LearnCommand {
             if (!Files.exists(path)) throw new PolicyException("--write " + p + ": no such file or directory");
             b.write(path.toString());
         }
+        for (String p : r.matchedOptionValue("--tcp-connect", List.<String>of())) b.tcpConnect(port("--tcp-connect", p));
+        for (String p : r.matchedOptionValue("--tcp-bind", List.<String>of())) b.tcpBind(port("--tcp-bind", p));
         for (String e : r.matchedOptionValue("--env", List.<String>of())) {
             int eq = e.indexOf('=');
             if (eq >= 0) {

@@ -170,6 +170,30 @@ class LearnCliTest {
     }
 
     @Test
+    void onlyThePortsUsedAreLearned() throws Exception {
+        Path dir = TestKit.newDir("learn-net");
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            int port = server.getLocalPort();
+            int unused = port == 65535 ? 65534 : port + 1;
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    s.getOutputStream().write("hi\n".getBytes());
+                } catch (java.io.IOException ignored) {
+                    // The test fails on the client's side.
+                }
+            });
+            Path policy = dir.resolve("learned.toml");
+            Ran r = cordon("learn", "--base", "python3", "--tcp-connect", Integer.toString(port), "--tcp-connect",
+                    Integer.toString(unused), "-o", policy.toString(), "--", "python3", "-c",
+                    "import socket; s = socket.create_connection(('127.0.0.1', " + port + ")); print(s.recv(9).decode(), end='')");
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).isEqualTo("hi\n");
+            assertThat(Files.readString(policy)).contains("[network]\ntcp_connect = [" + port + "]\n")
+                    .contains("socket").contains("connect");
+        }
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() {
         Path dir = TestKit.newDir("learn-bad");
         oneLine(cordon("learn"), "cordon: no program given (see 'cordon learn --help')");
