@@ -180,7 +180,7 @@ public final class PolicyWriter {
     private static void notes(StringBuilder s, String title, Set<String> lines) {
         if (lines.isEmpty()) return;
         s.append("# ").append(title).append('\n');
-        for (String l : lines) s.append("#   ").append(oneLine(l)).append('\n');
+        for (String l : new TreeSet<>(lines)) s.append("#   ").append(oneLine(l)).append('\n');
     }
 
     private static String oneLine(String s) {

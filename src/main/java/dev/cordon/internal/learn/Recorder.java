@@ -191,8 +191,9 @@ public final class Recorder implements CallObserver {
     private Runnable reading(Path used, boolean statOnly) {
         List<Path> both = paths(used);
         if (both.isEmpty()) return null;
-        if (proc(both)) return () -> notGranted.add(used + ": a rule on /proc/self would be Cordon's own process, "
-                + "and all of /proc shows every process");
+        if (proc(both)) return () -> notGranted.add(used + ": a process's own /proc directory (a rule on /proc/self "
+                + "would be Cordon's own process)");
+        if (ownCgroup(both)) return () -> notGranted.add(used + ": Cordon's own cgroup, a new one each run");
         boolean dir = Files.isDirectory(both.getLast());
         if (statOnly && dir) return () -> statDirs.addAll(both);
         return () -> read.addAll(both);
@@ -236,9 +237,34 @@ public final class Recorder implements CallObserver {
         return real.equals(used) ? List.of(real) : List.of(used, real);
     }
 
+    /**
+     * A process's own directory in /proc: a rule there is opened by Cordon, so /proc/self would be Cordon's own, and
+     * a pid's directory is a different process next time. Files such as /proc/cpuinfo are granted as files.
+     */
     private static boolean proc(List<Path> paths) {
-        return paths.stream().anyMatch(p -> p.startsWith("/proc") && p.getNameCount() > 1);
+        for (Path p : paths) {
+            if (!p.startsWith("/proc") || p.getNameCount() < 2) continue;
+            String first = p.getName(1).toString();
+            if (first.equals("self") || first.equals("thread-self") || first.chars().allMatch(Character::isDigit)) return true;
+        }
+        return false;
     }
+
+    /**
+     * Whether a path is in the cgroups Cordon makes: the run's own (cordon-PID-N, Cgroups.RUN_NAME) and their
+     * parent ("cordon"), which exist only while Cordon runs.
+     */
+    private static boolean ownCgroup(List<Path> paths) {
+        for (Path p : paths) {
+            if (!p.startsWith("/sys/fs/cgroup")) continue;
+            for (Path name : p) {
+                if (name.toString().equals("cordon") || RUN_CGROUP.matcher(name.toString()).matches()) return true;
+            }
+        }
+        return false;
+    }
+
+    private static final java.util.regex.Pattern RUN_CGROUP = java.util.regex.Pattern.compile("cordon-\\d+-\\d+");
 
     private static int port(Notification n) {
         byte[] addr = Sys.readBytes(n.pid(), n.args()[1], 4);
