@@ -155,6 +155,20 @@ class LearnCliTest {
         assertThat(variant.stderr()).contains("cat: " + secret + ": Permission denied");
     }
 
+    /** A JVM: many threads, /proc and cgroup reads; the learned file lists what it cannot grant, and still works. */
+    @Test
+    void aJvmLearnsAndRunsAgain() throws Exception {
+        Path java = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        Path dir = TestKit.newDir("learn-java");
+        Path policy = learn(dir, List.of("--base", "java"), java.toString(), "-version");
+        String text = Files.readString(policy);
+        assertThat(text).contains("\"" + java + "\"").contains("/proc/self/").contains("clone");
+        assertThat(text).doesNotContainPattern("\n    \"/proc/self");
+        Ran again = rerun(policy, java.toString(), "-version");
+        assertThat(again.exit()).as(again.stderr()).isZero();
+        assertThat(again.stderr()).contains("OpenJDK");
+    }
+
     @Test
     void writesOutsideTheWriteDirectoriesAreRefusedReportedAndNotLearned() throws Exception {
         Path dir = TestKit.newDir("learn-refused");
