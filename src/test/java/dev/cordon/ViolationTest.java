@@ -132,6 +132,15 @@ class ViolationTest {
         assertEvent(out, "openat", "openat(AT_FDCWD, \"" + secret + "\", O_RDONLY)", "not in read rules", "EACCES");
     }
 
+    /** A missing file is ENOENT at every audit level, as Landlock leaves it: compilers stop on EACCES from a probe. */
+    @Test
+    void openingAMissingFileIsNotRefusedAtAuditLevelAll() throws Exception {
+        Path missing = TestKit.newDir("missing").resolve("nothing-here.h");
+        var out = cli(List.of("--audit", "all"), "read", missing.toString());
+        assertThat(out.get(2).getFirst()).isEqualTo("ENOENT\n");
+        assertThat(out.get(0)).isEmpty();
+    }
+
     @Test
     void deniedConnectIsExplained() throws Exception {
         try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {

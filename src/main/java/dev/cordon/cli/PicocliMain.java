@@ -21,7 +21,8 @@ final class PicocliMain {
         ProfilesCommand profiles = new ProfilesCommand();
         RunCommand run = new RunCommand();
         RunCommand trace = new RunCommand(true);
-        CommandLine cl = commandLine(check, profiles);
+        LearnCommand learn = new LearnCommand();
+        CommandLine cl = commandLine(check, profiles, learn);
         PrintWriter err = new PrintWriter(System.err, true);
         CommandLine.ParseResult parsed;
         try {
@@ -42,12 +43,17 @@ final class PicocliMain {
             case "check" -> check.execute(sub, out, err);
             case "profiles" -> profiles.execute(sub, out, err);
             case "trace" -> trace.execute(new PicocliArgs(sub), err);
+            case "learn" -> learn.execute(sub, out, err);
             default -> run.execute(new PicocliArgs(sub), err);
         };
     }
 
     /** The whole command tree. */
     static CommandLine commandLine(CheckCommand check, ProfilesCommand profiles) {
+        return commandLine(check, profiles, new LearnCommand());
+    }
+
+    static CommandLine commandLine(CheckCommand check, ProfilesCommand profiles, LearnCommand learn) {
         CommandSpec top = CommandSpec.create().name("cordon").version("cordon " + Main.VERSION);
         top.mixinStandardHelpOptions(true);
         top.usageMessage().description("Runs a program, and every process it starts, under a policy enforced by the kernel.");
@@ -55,10 +61,12 @@ final class PicocliMain {
         top.addSubcommand("trace", runSpec(true));
         top.addSubcommand("check", check.spec());
         top.addSubcommand("profiles", profiles.spec());
+        top.addSubcommand("learn", learn.spec());
         CommandLine cl = new CommandLine(top);
         cl.setStopAtPositional(false);
         cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.getSubcommands().get("trace").setStopAtPositional(true);
+        cl.getSubcommands().get("learn").setStopAtPositional(true);
         return cl;
     }
 

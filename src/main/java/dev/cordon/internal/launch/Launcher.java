@@ -75,7 +75,13 @@ public final class Launcher {
      * and stderr on to their destination when an output limit is set (else empty).
      */
     public record Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays,
-                         Consumer<Violation> onViolation, Consumer<dev.cordon.SupervisedCall> onCall) {}
+                         Consumer<Violation> onViolation, Consumer<dev.cordon.SupervisedCall> onCall,
+                         dev.cordon.internal.supervise.CallObserver learn) {
+        public Launch(Policy policy, List<String> command, int[] stdio, List<OutputRelay> relays,
+                      Consumer<Violation> onViolation, Consumer<dev.cordon.SupervisedCall> onCall) {
+            this(policy, command, stdio, relays, onViolation, onCall, null);
+        }
+    }
 
     private static final AtomicBoolean STALE_CLEANED = new AtomicBoolean();
 
@@ -127,6 +133,7 @@ public final class Launcher {
                 policy.audit() == AuditLevel.ALL, (namespaces & Sys.CLONE_NEWIPC) != 0, writes, changesByPath,
                 hideMetadata, syscalls);
         if (policy.engine() == Engine.PTRACE) sandboxFilter = sandboxFilter.forPtraceEngine();
+        if (launch.learn() != null) sandboxFilter = sandboxFilter.forLearning(); // cordon learn: notify engine only
         byte[] filter = sandboxFilter.compile();
         LaunchProfile.mark(prof, "filter compiled");
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
@@ -173,6 +180,7 @@ public final class Launcher {
                         notEnforced, view, policy.bestEffort(), policy.engine());
                 run.onCall(launch.onCall());
                 run.profile = prof;
+                if (launch.learn() != null) run.observe(launch.learn());
                 LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
                 thread.runAndWait(run);
                 LaunchProfile.mark(prof, "launch thread joined");

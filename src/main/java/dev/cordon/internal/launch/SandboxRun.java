@@ -151,8 +151,26 @@ public final class SandboxRun implements SandboxWatcher {
                 limitsThread == null ? null : limitsThread::submit, checks.uid(), checks.gid());
     }
 
+    private volatile dev.cordon.internal.supervise.CallObserver observer;
+
+    /** {@code cordon learn}: every call the filter hands over (SandboxFilter.forLearning) is shown to {@code o}. */
+    void observe(dev.cordon.internal.supervise.CallObserver o) {
+        this.observer = o;
+    }
+
     @Override
     public Decision decide(Notification n) {
+        dev.cordon.internal.supervise.CallObserver o = observer;
+        if (o == null) return decideCall(n);
+        // Before the held exec the calls are Cordon's own launch code's; the first exec is the program itself.
+        boolean program = held || n.nr() == NR_EXECVE || n.nr() == NR_EXECVEAT;
+        Runnable record = program ? o.observe(n) : null;
+        Decision d = decideCall(n);
+        if (record != null && !(d instanceof Decision.Fail) && !fromJvm(n)) record.run();
+        return d;
+    }
+
+    private Decision decideCall(Notification n) {
         // Refusing is always sound; the rule is matched on the syscall number and register arguments only.
         // The user's syscall policy applies to the program: not to Cordon's own launch code, which runs under
         // the same filter in the JVM's launch thread, and in the spawned child until its held exec.
@@ -204,6 +222,9 @@ public final class SandboxRun implements SandboxWatcher {
         if (n.nr() == NR_MEMFD_CREATE) return MemfdHandler.handle(n);
         // Notified only for the user's policy, which does not refuse this call: Cordon's own, or allowed.
         if (filter.routedForUser(n.nr())) return Decision.CONTINUE;
+        // Learn mode: handed over only to be recorded (see decide). Continuing decides nothing the kernel does not
+        // enforce itself: the learning run's restrictions are all in Landlock and in the filter's own refusals.
+        if (observer != null) return Decision.CONTINUE;
         return Decision.fail(Errno.ENOSYS);
     }
 
@@ -276,6 +297,9 @@ public final class SandboxRun implements SandboxWatcher {
         Optional<Path> path = TraceeFiles.resolve(n.pid(), dirfd, pathArg, view != null);
         if (path.isEmpty()) return Decision.CONTINUE;
         boolean exists = Files.exists(path.get());
+        // Opening a missing file fails with ENOENT before Landlock is asked: refusing it here would change the
+        // errno the program sees (compilers probe include paths and stop on EACCES).
+        if (!exists && (flags & O_CREAT) == 0) return Decision.CONTINUE;
         long needed = switch ((int) (flags & O_ACCMODE)) {
             case 0 -> Files.isDirectory(path.get()) ? PathModel.READ_DIR : PathModel.READ_FILE;
             case 1 -> PathModel.WRITE_FILE;

@@ -330,6 +330,39 @@ public final class SandboxFilter {
         return t;
     }
 
+    /**
+     * Left to the kernel while learning, never observed: the calls the JVM runtime may make for Cordon's launch
+     * thread on its own, while the thread is in VM state (memory, signal masks, yielding, thread exit). Were one of
+     * them held for the supervisor, a safepoint would wait for the held thread, and the supervisor, a Java thread,
+     * for the safepoint. All are in @compute; a learned policy allows them always.
+     */
+    public static final List<String> LEARN_UNOBSERVED = List.of("mmap", "munmap", "mprotect", "madvise", "mremap",
+            "brk", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "restart_syscall", "sched_yield", "gettid",
+            "getpid", "exit", "nanosleep", "clock_nanosleep", "set_robust_list", "rseq");
+
+    /**
+     * This filter for {@code cordon learn}: every call the filter would let the program make is handed to the
+     * supervisor instead (SECCOMP_RET_USER_NOTIF), so that it can be recorded; refusals stay as they are. futex
+     * ({@link #EXEMPT}) and {@link #LEARN_UNOBSERVED} stay allowed. Slow, but a program is learned once.
+     */
+    public SandboxFilter forLearning() {
+        List<Rule> rules = new ArrayList<>();
+        java.util.Set<String> kept = new java.util.HashSet<>(EXEMPT);
+        kept.addAll(LEARN_UNOBSERVED);
+        java.util.Set<String> ruled = new java.util.HashSet<>();
+        for (Rule r : kernel.rules()) {
+            ruled.add(r.syscall());
+            boolean lets = r.action() instanceof Action.Allow || r.action() instanceof Action.Log;
+            rules.add(lets && !kept.contains(r.syscall()) ? new Rule(r.syscall(), Action.USER_NOTIF, r.conditions()) : r);
+        }
+        for (String name : kept) {
+            if (!ruled.contains(name) && arch.number(name).isPresent()) rules.add(new Rule(name, Action.ALLOW));
+        }
+        FilterSpec spec = new FilterSpec(Action.USER_NOTIF, rules, kernel.unknownSyscallAction(),
+                kernel.badArchAction());
+        return new SandboxFilter(arch, decisions, spec, reasons, userReasons, routed);
+    }
+
     /** The rules as the kernel runs them. */
     public FilterSpec kernelSpec() {
         return kernel;
