@@ -183,16 +183,6 @@ final class LearnCommand {
         return p;
     }
 
-    private static int port(String option, String text) {
-        try {
-            int port = Integer.parseInt(text.trim());
-            if (port >= 1 && port <= 65535) return port;
-        } catch (NumberFormatException ignored) {
-            // Reported below.
-        }
-        throw new PolicyException(option + " " + text + ": not a TCP port (1-65535)");
-    }
-
     private static double margin(String text) {
         if (text == null) return DEFAULT_MARGIN;
         try {
@@ -218,24 +208,10 @@ final class LearnCommand {
             if (!Files.exists(path)) throw new PolicyException("--write " + p + ": no such file or directory");
             b.write(path.toString());
         }
-        for (String p : r.matchedOptionValue("--tcp-connect", List.<String>of())) b.tcpConnect(port("--tcp-connect", p));
-        for (String p : r.matchedOptionValue("--tcp-bind", List.<String>of())) b.tcpBind(port("--tcp-bind", p));
-        for (String e : r.matchedOptionValue("--env", List.<String>of())) {
-            int eq = e.indexOf('=');
-            if (eq >= 0) {
-                b.env(e.substring(0, eq), e.substring(eq + 1));
-            } else {
-                String value = System.getenv(e);
-                if (value == null) throw new PolicyException("--env " + e + ": no such variable in Cordon's environment");
-                b.env(e, value);
-            }
-        }
-        String cwd = r.matchedOptionValue("--cwd", null);
-        if (cwd != null) {
-            Path dir = Path.of(cwd).toAbsolutePath().normalize();
-            if (!Files.isDirectory(dir)) throw new PolicyException("--cwd " + cwd + ": no such directory");
-            b.workingDirectory(dir);
-        }
+        for (String p : r.matchedOptionValue("--tcp-connect", List.<String>of())) b.tcpConnect(OptionValues.port("--tcp-connect", p));
+        for (String p : r.matchedOptionValue("--tcp-bind", List.<String>of())) b.tcpBind(OptionValues.port("--tcp-bind", p));
+        OptionValues.environment(b, r.matchedOptionValue("--env", List.<String>of()));
+        OptionValues.workingDirectory(b, r.matchedOptionValue("--cwd", null));
         // Output is not relayed: the program's streams are its own. Namespaces and the ptrace engine are off:
         // learning resolves paths in Cordon's view, through notifications.
         b.limits(limits.withOutput(0));

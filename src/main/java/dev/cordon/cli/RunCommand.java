@@ -219,28 +219,14 @@ final class RunCommand {
         List<String> profiles = r.matchedOptionValue("--profile", List.<String>of());
         List<String> policyFiles = r.matchedOptionValue("--policy", List.<String>of());
         if (!profiles.isEmpty() || !policyFiles.isEmpty()) limits = PolicyFileSupport.apply(b, profiles, policyFiles);
-        for (String p : r.matchedOptionValue("--read", List.<String>of())) b.read(absolute("--read", p));
-        for (String p : r.matchedOptionValue("--write", List.<String>of())) b.write(absolute("--write", p));
-        for (String p : r.matchedOptionValue("--exec", List.<String>of())) b.execute(absolute("--exec", p));
-        for (String p : r.matchedOptionValue("--deny", List.<String>of())) b.deny(absolute("--deny", p));
-        for (String p : r.matchedOptionValue("--tcp-connect", List.<String>of())) b.tcpConnect(port("--tcp-connect", p));
-        for (String p : r.matchedOptionValue("--tcp-bind", List.<String>of())) b.tcpBind(port("--tcp-bind", p));
-        for (String e : r.matchedOptionValue("--env", List.<String>of())) {
-            int eq = e.indexOf('=');
-            if (eq >= 0) {
-                b.env(e.substring(0, eq), e.substring(eq + 1));
-            } else {
-                String value = System.getenv(e);
-                if (value == null) throw new PolicyException("--env " + e + ": no such variable in Cordon's environment");
-                b.env(e, value);
-            }
-        }
-        String cwd = r.matchedOptionValue("--cwd", null);
-        if (cwd != null) {
-            Path dir = Path.of(absolute("--cwd", cwd));
-            if (!Files.isDirectory(dir)) throw new PolicyException("--cwd " + cwd + ": no such directory");
-            b.workingDirectory(dir);
-        }
+        for (String p : r.matchedOptionValue("--read", List.<String>of())) b.read(OptionValues.absolute("--read", p));
+        for (String p : r.matchedOptionValue("--write", List.<String>of())) b.write(OptionValues.absolute("--write", p));
+        for (String p : r.matchedOptionValue("--exec", List.<String>of())) b.execute(OptionValues.absolute("--exec", p));
+        for (String p : r.matchedOptionValue("--deny", List.<String>of())) b.deny(OptionValues.absolute("--deny", p));
+        for (String p : r.matchedOptionValue("--tcp-connect", List.<String>of())) b.tcpConnect(OptionValues.port("--tcp-connect", p));
+        for (String p : r.matchedOptionValue("--tcp-bind", List.<String>of())) b.tcpBind(OptionValues.port("--tcp-bind", p));
+        OptionValues.environment(b, r.matchedOptionValue("--env", List.<String>of()));
+        OptionValues.workingDirectory(b, r.matchedOptionValue("--cwd", null));
         String uid = r.matchedOptionValue("--uid", null);
         String gid = r.matchedOptionValue("--gid", null);
         if (uid != null || gid != null) {
@@ -320,21 +306,6 @@ final class RunCommand {
             case EXECUTE -> "--exec";
             case DENY -> "--deny";
         };
-    }
-
-    private static String absolute(String option, String path) {
-        if (!path.startsWith("/")) throw new PolicyException(option + " " + path + ": not an absolute path");
-        return path;
-    }
-
-    private static int port(String option, String text) {
-        try {
-            int port = Integer.parseInt(text.trim());
-            if (port >= 1 && port <= 65535) return port;
-        } catch (NumberFormatException ignored) {
-            // Reported below.
-        }
-        throw new PolicyException(option + " " + text + ": not a TCP port (1-65535)");
     }
 
     private static Path existingFile(String option, String name) {

@@ -67,16 +67,8 @@ public final class FileMeta {
                 a.allocate(32, 8));
     });
 
-    /** The raw call: the result, or minus the errno. */
     private static long raw(int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
-        MemorySegment capture = Native.capture();
-        long r;
-        try {
-            r = (long) Native.SYSCALL.get().invokeExact(capture, (long) nr, a0, a1, a2, a3, a4, a5);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        return r == -1 ? -Native.errno(capture) : r;
+        return Sys.raw(nr, a0, a1, a2, a3, a4, a5);
     }
 
     private static long cstr(MemorySegment into, byte[] s) {

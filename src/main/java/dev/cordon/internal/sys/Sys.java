@@ -51,6 +51,13 @@ public final class Sys {
 
     /** The raw call; returns the kernel's result or throws with the errno. */
     static long call(String name, int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+        long r = raw(nr, a0, a1, a2, a3, a4, a5);
+        if (r < 0) throw new SyscallException(name, (int) -r);
+        return r;
+    }
+
+    /** The raw call: the kernel's result, or minus the errno (for callers that branch on errnos). */
+    static long raw(int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
         MemorySegment capture = Native.capture();
         long r;
         try {
@@ -58,8 +65,7 @@ public final class Sys {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
-        if (r == -1) throw new SyscallException(name, Native.errno(capture));
-        return r;
+        return r == -1 ? -Native.errno(capture) : r;
     }
 
     static long call(String name, int nr, long a0, long a1, long a2) {
