@@ -68,6 +68,12 @@ public final class PathModel {
             return Optional.empty();
         }
         if (real == null) return Optional.empty();
+        return refusalAt(real, needed);
+    }
+
+    /** As {@link #refusal}, for a path already resolved (no symlinks left); a path that does not exist yet is its parent's resolved path and its name. */
+    public Optional<String> refusalAt(Path real, long needed) {
+        needed &= handled;
         long missing;
         if ((needed & MAKE_REG) != 0) {
             // Creating a file is a right on the directory that will hold it.

@@ -448,6 +448,8 @@ public final class Sys {
     private static final class TraceeBuffer {
         final MemorySegment segment = Arena.ofAuto().allocate(64 + TRACEE_CHUNK, 16);
         final byte[] bytes = new byte[TRACEE_CHUNK];
+        /** For {@link #resolvePath}: [0,4097) the path, [4352,4608) struct statx, [4608,4640) /proc/self/fd/N, [4672,8768) its target. */
+        MemorySegment files;
         long reads;
     }
 
@@ -554,6 +556,50 @@ public final class Sys {
         s.set(JAVA_LONG, 16, remoteAddress);
         s.set(JAVA_LONG, 24, length);
         return call("process_vm_readv", NR_PROCESS_VM_READV, pid, s.address(), 1, s.address() + 16, 1, 0);
+    }
+
+    static final int NR_STATX = ARCH.require("statx");
+    static final int NR_READLINKAT = ARCH.require("readlinkat");
+    private static final int AT_EMPTY_PATH = 0x1000, STATX_TYPE = 1, S_IFMT = 0170000, S_IFDIR = 0040000;
+
+    /** What a path names: its canonical form (symlinks resolved, as open(2) follows them) and whether it is a directory. */
+    public record PathInfo(String real, boolean directory) {}
+
+    /**
+     * Resolves an absolute path as open(2) would, in four system calls whatever its depth (open with O_PATH,
+     * statx and readlink of /proc/self/fd/N, close), where a component-by-component realpath makes a readlink
+     * per component. Null if it does not exist or cannot be reached. For the supervisor's explanations.
+     */
+    public static PathInfo resolvePath(String path) {
+        TraceeBuffer b = TRACEE.get();
+        if (b.files == null) b.files = Arena.ofAuto().allocate(8768, 16);
+        MemorySegment s = b.files;
+        byte[] utf8 = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length >= 4096) return null;
+        MemorySegment.copy(utf8, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, utf8.length);
+        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, utf8.length, (byte) 0);
+        int fd;
+        try {
+            fd = (int) call("openat", NR_OPENAT, AT_FDCWD, s.address(), O_PATH | O_CLOEXEC, 0, 0, 0);
+        } catch (SyscallException e) {
+            return null;
+        }
+        try {
+            s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096, (byte) 0); // the empty path for AT_EMPTY_PATH
+            call("statx", NR_STATX, fd, s.address() + 4096, AT_EMPTY_PATH, STATX_TYPE, s.address() + 4352, 0);
+            boolean dir = (s.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 4352 + 28) & S_IFMT) == S_IFDIR;
+            byte[] link = ("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            MemorySegment.copy(link, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 4608, link.length);
+            s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4608 + link.length, (byte) 0);
+            int n = (int) call("readlinkat", NR_READLINKAT, AT_FDCWD, s.address() + 4608, s.address() + 4672, 4096, 0, 0);
+            if (n <= 0 || n >= 4096 || s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4672) != '/') return null;
+            byte[] real = s.asSlice(4672, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            return new PathInfo(new String(real, java.nio.charset.StandardCharsets.UTF_8), dir);
+        } catch (SyscallException e) {
+            return null;
+        } finally {
+            closeQuietly(fd);
+        }
     }
 
     /** Whether {@code fd} reports a hang-up now (ppoll with a zero timeout): a listener no process uses. */
