@@ -77,4 +77,26 @@ class SupervisorLoopTest {
         for (int i = 0; i < 500 && listenerThreads() > before; i++) Thread.sleep(10);
         assertThat(listenerThreads()).as("listener threads after the run").isEqualTo(before);
     }
+
+    @Test
+    void aDirectoryOpenIsExplainedWhereOnlyAFileInItIsReadable() {
+        Path dir = TestKit.newDir("onefile");
+        Path file = TestKit.file(dir, "only.txt", "x");
+        List<Violation> seen = new CopyOnWriteArrayList<>();
+        Policy.Builder policy = Policy.builder().read(file.toString()).audit(AuditLevel.ALL);
+        // The probe opens its argument O_RDONLY: allowed for the file, refused by Landlock for its directory.
+        assertThat(TestKit.probe(policy, "read", file.toString()).status()).isEqualTo("OK");
+        var builder = policy.execute(TestKit.probe().toString()).build();
+        try (SandboxProcess p = new SandboxBuilder(builder, TestKit.probe().toString(), "read", dir.toString())
+                .onViolation(seen::add).start()) {
+            assertThat(new String(p.stdout().readAllBytes())).isEqualTo("EACCES\n");
+            p.waitFor();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        assertThat(seen).singleElement().satisfies(v -> {
+            assertThat(v.call()).isEqualTo("openat(AT_FDCWD, \"" + dir + "\", O_RDONLY)");
+            assertThat(v.reason()).isEqualTo("not in read rules");
+        });
+    }
 }

@@ -279,7 +279,9 @@ public final class SandboxRun implements SandboxWatcher {
      * exists, a stat and a realpath of a readlink per component, since at audit level all every open comes here.
      */
     private Decision checkOpenResolved(Notification n, Path path, long flags) {
-        Sys.PathInfo info = Sys.resolvePath(path.toString());
+        // Whether a read-only open names a directory matters only where the rules tell files from directories:
+        // found out (one more system call) only then.
+        Sys.PathInfo info = Sys.resolvePath(path.toString(), false);
         boolean exists = info != null;
         Path real;
         if (exists) {
@@ -289,12 +291,20 @@ public final class SandboxRun implements SandboxWatcher {
             if (parent == null || path.getFileName() == null) return Decision.CONTINUE;
             real = Path.of(parent.real()).resolve(path.getFileName());
         }
+        long extra = (flags & O_TRUNC) != 0 && exists ? PathModel.TRUNCATE : 0;
         long needed = switch ((int) (flags & O_ACCMODE)) {
-            case 0 -> exists && info.directory() ? PathModel.READ_DIR : PathModel.READ_FILE;
+            case 0 -> {
+                if (!exists) yield PathModel.READ_FILE;
+                Optional<String> asFile = checks.model().refusalAt(real, PathModel.READ_FILE | extra);
+                Optional<String> asDir = checks.model().refusalAt(real, PathModel.READ_DIR | extra);
+                if (asFile.isEmpty() && asDir.isEmpty()) yield 0;
+                yield Files.isDirectory(real) ? PathModel.READ_DIR : PathModel.READ_FILE;
+            }
             case 1 -> PathModel.WRITE_FILE;
             default -> PathModel.READ_FILE | PathModel.WRITE_FILE;
         };
-        if ((flags & O_TRUNC) != 0 && exists) needed |= PathModel.TRUNCATE;
+        if (needed == 0) return Decision.CONTINUE;
+        needed |= extra;
         if ((flags & O_CREAT) != 0 && !exists) needed = PathModel.MAKE_REG;
         Optional<String> why = checks.model().refusalAt(real, needed);
         if (why.isEmpty()) return Decision.CONTINUE;

@@ -574,6 +574,11 @@ public final class Sys {
      * it does not exist or cannot be reached. For the supervisor's explanations.
      */
     public static PathInfo resolvePath(String path) {
+        return resolvePath(path, true);
+    }
+
+    /** As {@link #resolvePath(String)}; without {@code type} no statx is made and {@code directory} is false. */
+    public static PathInfo resolvePath(String path, boolean type) {
         TraceeBuffer b = TRACEE.get();
         if (b.files == null) b.files = Arena.ofAuto().allocate(8768, 16);
         MemorySegment s = b.files;
@@ -600,9 +605,12 @@ public final class Sys {
             }
         }
         try {
-            s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096, (byte) 0); // the empty path for AT_EMPTY_PATH
-            call("statx", NR_STATX, fd, s.address() + 4096, AT_EMPTY_PATH, STATX_TYPE, s.address() + 4352, 0);
-            boolean dir = (s.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 4352 + 28) & S_IFMT) == S_IFDIR;
+            boolean dir = false;
+            if (type) {
+                s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096, (byte) 0); // the empty path for AT_EMPTY_PATH
+                call("statx", NR_STATX, fd, s.address() + 4096, AT_EMPTY_PATH, STATX_TYPE, s.address() + 4352, 0);
+                dir = (s.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 4352 + 28) & S_IFMT) == S_IFDIR;
+            }
             if (plain) return new PathInfo(java.nio.file.Path.of(path).normalize().toString(), dir);
             byte[] link = ("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             MemorySegment.copy(link, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 4608, link.length);
