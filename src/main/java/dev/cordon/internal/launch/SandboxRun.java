@@ -194,6 +194,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** Whether the caller is a thread of this JVM (the launch thread): its calls are Cordon's own. */
     private static boolean fromJvm(Notification n) {
+        Sys.countTraceeRead(); // a fact about the pid: the supervisor checks the call is still pending
         return Files.exists(Path.of("/proc/self/task", Integer.toString(n.pid())));
     }
 
@@ -422,6 +423,7 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private static String processName(int pid) {
+        Sys.countTraceeRead(); // the pid's /proc file: the supervisor checks the call is still pending
         try {
             return ProcFs.read(Path.of("/proc", Integer.toString(pid), "comm")).strip();
         } catch (IOException e) {
