@@ -20,7 +20,18 @@ public final class PathModel {
             WRITE_FILE = LandlockRuleset.WRITE_FILE, EXECUTE = LandlockRuleset.EXECUTE,
             MAKE_REG = LandlockRuleset.MAKE_REG, TRUNCATE = LandlockRuleset.TRUNCATE;
 
-    private record Grant(Path real, long rights) {}
+    /** {@code prefix}: the path as a string, matched on the supervisor's hot path (audit level all: every open). */
+    private record Grant(Path real, String prefix, long rights) {
+        Grant(Path real, long rights) {
+            this(real, real.toString(), rights);
+        }
+
+        /** Whether {@code path} (canonical) is this grant's path or under it: a string test, no Path objects. */
+        boolean covers(String path) {
+            if (!path.startsWith(prefix)) return false;
+            return path.length() == prefix.length() || prefix.endsWith("/") || path.charAt(prefix.length()) == '/';
+        }
+    }
 
     private final List<Grant> grants = new ArrayList<>();
     private final long handled;
@@ -47,9 +58,10 @@ public final class PathModel {
 
     /** The rights Landlock grants on a resolved path: the union of every rule at or above it. */
     long rightsAt(Path real) {
+        String path = real.toString();
         long rights = 0;
         for (Grant g : grants) {
-            if (real.startsWith(g.real())) rights |= g.rights();
+            if (g.covers(path)) rights |= g.rights();
         }
         return rights;
     }
@@ -68,6 +80,12 @@ public final class PathModel {
             return Optional.empty();
         }
         if (real == null) return Optional.empty();
+        return refusalAt(real, needed);
+    }
+
+    /** As {@link #refusal}, for a path already resolved (no symlinks left); a path that does not exist yet is its parent's resolved path and its name. */
+    public Optional<String> refusalAt(Path real, long needed) {
+        needed &= handled;
         long missing;
         if ((needed & MAKE_REG) != 0) {
             // Creating a file is a right on the directory that will hold it.

@@ -230,6 +230,7 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** Whether the caller is a thread of this JVM (the launch thread): its calls are Cordon's own. */
     private static boolean fromJvm(Notification n) {
+        Sys.countTraceeRead(); // a fact about the pid: the supervisor checks the call is still pending
         return Files.exists(Path.of("/proc/self/task", Integer.toString(n.pid())));
     }
 
@@ -296,6 +297,7 @@ public final class SandboxRun implements SandboxWatcher {
         if ((flags & (O_PATH | O_TMPFILE)) != 0) return Decision.CONTINUE;
         Optional<Path> path = TraceeFiles.resolve(n.pid(), dirfd, pathArg, view != null);
         if (path.isEmpty()) return Decision.CONTINUE;
+        if (view == null) return checkOpenResolved(n, path.get(), flags);
         boolean exists = Files.exists(path.get());
         // Opening a missing file fails with ENOENT before Landlock is asked: refusing it here would change the
         // errno the program sees (compilers probe include paths and stop on EACCES).
@@ -308,6 +310,43 @@ public final class SandboxRun implements SandboxWatcher {
         if ((flags & O_TRUNC) != 0 && exists) needed |= PathModel.TRUNCATE;
         if ((flags & O_CREAT) != 0 && !exists) needed = PathModel.MAKE_REG;
         Optional<String> why = checks.model().refusal(path.get(), needed);
+        if (why.isEmpty()) return Decision.CONTINUE;
+        return refuse(n, Errno.EACCES, why.get());
+    }
+
+    /**
+     * checkOpen without a mount view: the path resolved in four system calls (Sys.resolvePath) rather than an
+     * exists, a stat and a realpath of a readlink per component, since at audit level all every open comes here.
+     */
+    private Decision checkOpenResolved(Notification n, Path path, long flags) {
+        // Whether a read-only open names a directory matters only where the rules tell files from directories:
+        // found out (one more system call) only then.
+        Sys.PathInfo info = Sys.resolvePath(path.toString(), false);
+        boolean exists = info != null;
+        Path real;
+        if (exists) {
+            real = Path.of(info.real());
+        } else {
+            Sys.PathInfo parent = path.getParent() == null ? null : Sys.resolvePath(path.getParent().toString());
+            if (parent == null || path.getFileName() == null) return Decision.CONTINUE;
+            real = Path.of(parent.real()).resolve(path.getFileName());
+        }
+        long extra = (flags & O_TRUNC) != 0 && exists ? PathModel.TRUNCATE : 0;
+        long needed = switch ((int) (flags & O_ACCMODE)) {
+            case 0 -> {
+                if (!exists) yield PathModel.READ_FILE;
+                Optional<String> asFile = checks.model().refusalAt(real, PathModel.READ_FILE | extra);
+                Optional<String> asDir = checks.model().refusalAt(real, PathModel.READ_DIR | extra);
+                if (asFile.isEmpty() && asDir.isEmpty()) yield 0;
+                yield Files.isDirectory(real) ? PathModel.READ_DIR : PathModel.READ_FILE;
+            }
+            case 1 -> PathModel.WRITE_FILE;
+            default -> PathModel.READ_FILE | PathModel.WRITE_FILE;
+        };
+        if (needed == 0) return Decision.CONTINUE;
+        needed |= extra;
+        if ((flags & O_CREAT) != 0 && !exists) needed = PathModel.MAKE_REG;
+        Optional<String> why = checks.model().refusalAt(real, needed);
         if (why.isEmpty()) return Decision.CONTINUE;
         return refuse(n, Errno.EACCES, why.get());
     }
@@ -468,6 +507,7 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private static String processName(int pid) {
+        Sys.countTraceeRead(); // the pid's /proc file: the supervisor checks the call is still pending
         try {
             return ProcFs.read(Path.of("/proc", Integer.toString(pid), "comm")).strip();
         } catch (IOException e) {

@@ -14,9 +14,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * The supervisor: one platform thread serving every sandbox of the JVM through epoll, over each sandbox's
  * seccomp listener and its main process's pidfd, plus timers. Decisions are quick and never block, so one
  * thread serves hundreds of sandboxes.
+ *
+ * <p>A busy listener gets a thread of its own, up to {@link #MAX_DEDICATED} of them: one that waits for the
+ * next notification inside SECCOMP_IOCTL_NOTIF_RECV instead of in epoll. Only a thread asleep in RECV gets the
+ * synchronous wake-up (Linux 6.6): the kernel wakes it on the notifying CPU and hands that CPU over, and the
+ * answer hands it back, with no cross-CPU wake-up either way. A thread asleep in epoll is woken the ordinary
+ * way (epoll's own wait queue drops the flag), which costs a round trip about twice as much. The decision is
+ * made on the thread that received the notification; watcher methods other than decide still run on the
+ * supervisor thread.
  */
 public final class Supervisor {
     private static final int MAX_EVENTS = 64;
+    /** Notifications a listener receives through epoll before it gets a thread of its own. */
+    private static final int DEDICATE_AFTER = Integer.getInteger("cordon.supervisor.dedicateAfter", 64);
+    /** Listener threads at most: beyond that, busy sandboxes share the epoll thread like the others. */
+    private static final int MAX_DEDICATED = Integer.getInteger("cordon.supervisor.maxDedicated",
+            Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+    private final java.util.concurrent.atomic.AtomicInteger dedicated = new java.util.concurrent.atomic.AtomicInteger();
     private static volatile Supervisor instance;
 
     /** The JVM's supervisor, started on first use. */
@@ -35,7 +49,24 @@ public final class Supervisor {
         int fd();
     }
 
-    private record ListenerWatch(int fd, SandboxWatcher watcher) implements Watch {}
+    /** {@code sync}: the kernel took SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, so a blocking RECV is worth a thread. */
+    private static final class ListenerWatch implements Watch {
+        final int fd;
+        final SandboxWatcher watcher;
+        final boolean sync;
+        int received; // supervisor thread only
+
+        ListenerWatch(int fd, SandboxWatcher watcher, boolean sync) {
+            this.fd = fd;
+            this.watcher = watcher;
+            this.sync = sync;
+        }
+
+        @Override
+        public int fd() {
+            return fd;
+        }
+    }
 
     private record ExitWatch(int fd, SandboxWatcher watcher) implements Watch {}
 
@@ -73,8 +104,8 @@ public final class Supervisor {
      * halves a round trip when the program is waiting for it.
      */
     public void watchListener(int listenerFd, SandboxWatcher watcher) {
-        SeccompNative.setSyncWakeUp(listenerFd);
-        add(new ListenerWatch(listenerFd, watcher));
+        boolean sync = SeccompNative.setSyncWakeUp(listenerFd);
+        add(new ListenerWatch(listenerFd, watcher, sync));
     }
 
     /** Reports when the process behind {@code pidfd} exits; the pidfd stays the caller's. */
@@ -145,34 +176,81 @@ public final class Supervisor {
             case ListenerWatch w -> {
                 if ((ev & Sys.EPOLLIN) != 0 && SeccompNative.receive(w.fd(), notif)) {
                     answer(w, notif, resp);
+                    if (++w.received == DEDICATE_AFTER && w.sync) dedicate(w);
                 } else if ((ev & (Sys.EPOLLHUP | Sys.EPOLLERR)) != 0) {
                     remove(w);
-                    Sys.closeQuietly(w.fd());
-                    w.watcher().allProcessesGone();
+                    Sys.closeQuietly(w.fd);
+                    w.watcher.allProcessesGone();
                 }
             }
         }
+    }
+
+    /**
+     * Moves a busy listener from epoll to a thread of its own that sleeps in RECV (see the class comment). Runs
+     * on the supervisor thread between two notifications, so the listener is served by one thread at a time.
+     */
+    private void dedicate(ListenerWatch w) {
+        if (dedicated.incrementAndGet() > MAX_DEDICATED) {
+            dedicated.decrementAndGet();
+            return;
+        }
+        remove(w);
+        Thread.ofPlatform().name("cordon-listener-" + w.fd).daemon().start(() -> {
+            try {
+                serve(w);
+            } finally {
+                dedicated.decrementAndGet();
+            }
+        });
+    }
+
+    /** A listener's own thread: blocking RECV, decide, answer, until no process uses the filter. */
+    private void serve(ListenerWatch w) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment notif = arena.allocate(SeccompNative.NOTIF_SIZE, 8);
+            MemorySegment resp = arena.allocate(SeccompNative.RESP_SIZE, 8);
+            while (true) {
+                try {
+                    if (SeccompNative.receive(w.fd, notif)) {
+                        answer(w, notif, resp);
+                    } else if (Sys.hungUp(w.fd)) {
+                        // RECV returns ENOENT both for a notification that vanished (its caller was killed) and
+                        // for a filter no process uses any more; only the second hangs up the listener.
+                        break;
+                    }
+                } catch (RuntimeException | Error e) {
+                    System.err.println("cordon: supervisor error: " + e);
+                    if (Sys.hungUp(w.fd)) break;
+                }
+            }
+        }
+        Sys.closeQuietly(w.fd);
+        schedule(0, w.watcher::allProcessesGone);
     }
 
     private void answer(ListenerWatch w, MemorySegment notif, MemorySegment resp) {
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) args[i] = SeccompNative.notifArg(notif, i);
         long id = SeccompNative.notifId(notif);
-        Notification n = new Notification(w.fd(), id, SeccompNative.notifPid(notif), SeccompNative.notifNr(notif),
+        Notification n = new Notification(w.fd, id, SeccompNative.notifPid(notif), SeccompNative.notifNr(notif),
                 SeccompNative.notifArch(notif), args);
+        long readsBefore = Sys.traceeReads();
         Decision d;
         try {
-            d = w.watcher().decide(n);
+            d = w.watcher.decide(n);
         } catch (RuntimeException e) {
             // Fail closed: a call the supervisor could not decide is refused.
             System.err.println("cordon: supervisor error deciding syscall " + n.nr() + " of pid " + n.pid() + ": " + e);
             d = Decision.fail(dev.cordon.internal.sys.Errno.EPERM);
         }
-        // What the decision read of the program's memory (a path, an address) was the program's own only if
-        // its call is still pending: the process may have been killed and its pid reused meanwhile. Nothing
-        // to answer then.
-        if (!(d instanceof Decision.Answered) && !SeccompNative.idValid(w.fd(), resp, id)) return;
-        respond(w.fd(), resp, id, d);
+        // What the decision read of the program's memory (a path, an address) or of its /proc files was the
+        // program's own only if its call is still pending: the process may have been killed and its pid reused
+        // meanwhile. Nothing to answer then. A decision on the syscall number and registers alone (setsid) read
+        // nothing, and needs no check.
+        if (d instanceof Decision.Answered) return;
+        if (Sys.traceeReads() != readsBefore && !SeccompNative.idValid(w.fd, resp, id)) return;
+        respond(w.fd, resp, id, d);
     }
 
     private static void respond(int listener, MemorySegment resp, long id, Decision d) {

@@ -48,6 +48,7 @@ public final class Sys {
     static final int NR_PROCESS_VM_READV = ARCH.require("process_vm_readv");
     static final int NR_MEMFD_CREATE = ARCH.require("memfd_create");
     static final int NR_PTRACE = ARCH.require("ptrace");
+    static final int NR_PPOLL = ARCH.require("ppoll");
 
     /** The raw call; returns the kernel's result or throws with the errno. */
     static long call(String name, int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
@@ -369,6 +370,7 @@ public final class Sys {
     // --- event plumbing -------------------------------------------------------------------------
 
     public static final int EPOLLIN = 1, EPOLLERR = 8, EPOLLHUP = 16;
+    private static final int POLLNVAL = 0x20;
     private static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
     /** struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere (16 bytes). */
     public static final int EPOLL_EVENT_SIZE = ARCH == Arch.X86_64 ? 12 : 16;
@@ -443,23 +445,79 @@ public final class Sys {
      * Reads a NUL-terminated string of at most {@code max} bytes from another process; null if unreadable.
      * What is read may be changed by the process at any moment after: never decide on it alone.
      */
+    /**
+     * Per-thread memory for reads of a notified process's memory, so that the supervisor's hot path allocates
+     * no arena per call: [0,16) local iovec, [16,32) remote iovec, [64, 64 + {@value #TRACEE_CHUNK}) data.
+     * {@code reads} counts the reads made by the thread: the supervisor checks the notification is still
+     * pending (SECCOMP_IOCTL_NOTIF_ID_VALID) whenever a decision read anything of the process.
+     */
+    private static final class TraceeBuffer {
+        final MemorySegment segment = Arena.ofAuto().allocate(64 + TRACEE_CHUNK, 16);
+        final byte[] bytes = new byte[TRACEE_CHUNK];
+        /** For {@link #resolvePath}: [0,4097) the path, [4352,4608) struct statx, [4608,4640) /proc/self/fd/N, [4640,4664) struct open_how, [4672,8768) the link's target. */
+        MemorySegment files;
+        long reads;
+    }
+
+    private static final int TRACEE_CHUNK = 4096;
+    private static final int TRACEE_DATA = 64;
+    private static final ThreadLocal<TraceeBuffer> TRACEE = ThreadLocal.withInitial(TraceeBuffer::new);
+
+    /** How many reads of other processes' memory (or their /proc files, see {@link #countTraceeRead}) this thread made. */
+    public static long traceeReads() {
+        return TRACEE.get().reads;
+    }
+
+    /** Counts a read about another process made outside this class (its /proc files), for {@link #traceeReads}. */
+    public static void countTraceeRead() {
+        TRACEE.get().reads++;
+    }
+
+    /** Reads up to {@code length} (<= TRACEE_CHUNK) bytes into the thread's buffer; returns how many. */
+    private static long readChunk(TraceeBuffer b, int pid, long address, int length) {
+        b.reads++;
+        MemorySegment s = b.segment;
+        s.set(JAVA_LONG, 0, s.address() + TRACEE_DATA);
+        s.set(JAVA_LONG, 8, length);
+        s.set(JAVA_LONG, 16, address);
+        s.set(JAVA_LONG, 24, length);
+        long n = call("process_vm_readv", NR_PROCESS_VM_READV, pid, s.address(), 1, s.address() + 16, 1, 0);
+        MemorySegment.copy(s, java.lang.foreign.ValueLayout.JAVA_BYTE, TRACEE_DATA, b.bytes, 0, (int) n);
+        return n;
+    }
+
+    /**
+     * A NUL-terminated string of at most {@code max} bytes from another process's memory, or null. Read in
+     * chunks that end at page boundaries: one process_vm_readv for a usual path, and a string that ends just
+     * before unmapped memory is still read.
+     */
     public static String readString(int pid, long address, int max) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(max);
+        TraceeBuffer b = TRACEE.get();
+        byte[] whole = null;
+        int have = 0;
+        long at = address;
+        while (have < max) {
+            int chunk = (int) Math.min(max - have, 4096 - (at & 4095));
             long n;
             try {
-                n = processVmRead(pid, address, buf, max);
+                n = readChunk(b, pid, at, chunk);
             } catch (SyscallException e) {
                 return null;
             }
-            for (long i = 0; i < n; i++) {
-                if (buf.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0) {
-                    return new String(buf.asSlice(0, i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
-                            java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < n; i++) {
+                if (b.bytes[i] == 0) {
+                    if (whole == null) return new String(b.bytes, 0, i, java.nio.charset.StandardCharsets.UTF_8);
+                    System.arraycopy(b.bytes, 0, whole, have, i);
+                    return new String(whole, 0, have + i, java.nio.charset.StandardCharsets.UTF_8);
                 }
             }
-            return null;
+            if (n < chunk) return null;
+            if (whole == null) whole = new byte[max];
+            System.arraycopy(b.bytes, 0, whole, have, (int) n);
+            have += (int) n;
+            at += n;
         }
+        return null;
     }
 
     /** Exactly {@code length} bytes of another process's memory, or null if fewer could be read. */
@@ -473,8 +531,17 @@ public final class Sys {
      * into unmapped memory, empty if nothing is readable or the process is gone.
      */
     public static byte[] readMemory(int pid, long address, int length) {
+        if (length <= TRACEE_CHUNK) {
+            TraceeBuffer b = TRACEE.get();
+            try {
+                long n = readChunk(b, pid, address, Math.max(0, length));
+                return java.util.Arrays.copyOf(b.bytes, (int) n);
+            } catch (SyscallException e) {
+                return new byte[0];
+            }
+        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(Math.max(1, length));
+            MemorySegment buf = arena.allocate(length);
             long n;
             try {
                 n = processVmRead(pid, address, buf, length);
@@ -487,14 +554,96 @@ public final class Sys {
 
     /** Reads tracee memory with process_vm_readv; returns the number of bytes read. */
     public static long processVmRead(int pid, long remoteAddress, MemorySegment local, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment localIov = arena.allocate(16);
-            localIov.set(JAVA_LONG, 0, local.address());
-            localIov.set(JAVA_LONG, 8, length);
-            MemorySegment remoteIov = arena.allocate(16);
-            remoteIov.set(JAVA_LONG, 0, remoteAddress);
-            remoteIov.set(JAVA_LONG, 8, length);
-            return call("process_vm_readv", NR_PROCESS_VM_READV, pid, localIov.address(), 1, remoteIov.address(), 1, 0);
+        TraceeBuffer b = TRACEE.get();
+        b.reads++;
+        MemorySegment s = b.segment;
+        s.set(JAVA_LONG, 0, local.address());
+        s.set(JAVA_LONG, 8, length);
+        s.set(JAVA_LONG, 16, remoteAddress);
+        s.set(JAVA_LONG, 24, length);
+        return call("process_vm_readv", NR_PROCESS_VM_READV, pid, s.address(), 1, s.address() + 16, 1, 0);
+    }
+
+    static final int NR_STATX = ARCH.require("statx");
+    static final int NR_READLINKAT = ARCH.require("readlinkat");
+    static final int NR_OPENAT2 = ARCH.require("openat2");
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final int AT_EMPTY_PATH = 0x1000, STATX_TYPE = 1, S_IFMT = 0170000, S_IFDIR = 0040000;
+
+    /** What a path names: its canonical form (symlinks resolved, as open(2) follows them) and whether it is a directory. */
+    public record PathInfo(String real, boolean directory) {}
+
+    /**
+     * Resolves an absolute path as open(2) would, in three system calls for a path without symlinks (openat2
+     * with RESOLVE_NO_SYMLINKS, statx, close) and four otherwise (open with O_PATH, statx, readlink of
+     * /proc/self/fd/N, close), where a component-by-component realpath makes a readlink per component. Null if
+     * it does not exist or cannot be reached. For the supervisor's explanations.
+     */
+    public static PathInfo resolvePath(String path) {
+        return resolvePath(path, true);
+    }
+
+    /** As {@link #resolvePath(String)}; without {@code type} no statx is made and {@code directory} is false. */
+    public static PathInfo resolvePath(String path, boolean type) {
+        TraceeBuffer b = TRACEE.get();
+        if (b.files == null) b.files = Arena.ofAuto().allocate(8768, 16);
+        MemorySegment s = b.files;
+        byte[] utf8 = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length >= 4096) return null;
+        MemorySegment.copy(utf8, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, utf8.length);
+        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, utf8.length, (byte) 0);
+        // First without following any symlink (openat2 RESOLVE_NO_SYMLINKS): the usual case, where the path
+        // without "." and ".." already is the canonical one and no readlink is needed.
+        s.set(JAVA_LONG, 4640, O_PATH | O_CLOEXEC);
+        s.set(JAVA_LONG, 4648, 0);
+        s.set(JAVA_LONG, 4656, RESOLVE_NO_SYMLINKS);
+        int fd;
+        boolean plain = true;
+        try {
+            fd = (int) call("openat2", NR_OPENAT2, AT_FDCWD, s.address(), s.address() + 4640, 24, 0, 0);
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) return null;
+            plain = false; // ELOOP: a symlink on the way; or openat2 unknown (ENOSYS, Linux < 5.6)
+            try {
+                fd = (int) call("openat", NR_OPENAT, AT_FDCWD, s.address(), O_PATH | O_CLOEXEC, 0, 0, 0);
+            } catch (SyscallException e2) {
+                return null;
+            }
+        }
+        try {
+            boolean dir = false;
+            if (type) {
+                s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4096, (byte) 0); // the empty path for AT_EMPTY_PATH
+                call("statx", NR_STATX, fd, s.address() + 4096, AT_EMPTY_PATH, STATX_TYPE, s.address() + 4352, 0);
+                dir = (s.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 4352 + 28) & S_IFMT) == S_IFDIR;
+            }
+            if (plain) return new PathInfo(java.nio.file.Path.of(path).normalize().toString(), dir);
+            byte[] link = ("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            MemorySegment.copy(link, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 4608, link.length);
+            s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4608 + link.length, (byte) 0);
+            int n = (int) call("readlinkat", NR_READLINKAT, AT_FDCWD, s.address() + 4608, s.address() + 4672, 4096, 0, 0);
+            if (n <= 0 || n >= 4096 || s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4672) != '/') return null;
+            byte[] real = s.asSlice(4672, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            return new PathInfo(new String(real, java.nio.charset.StandardCharsets.UTF_8), dir);
+        } catch (SyscallException e) {
+            return null;
+        } finally {
+            closeQuietly(fd);
+        }
+    }
+
+    /** Whether {@code fd} reports a hang-up now (ppoll with a zero timeout): a listener no process uses. */
+    public static boolean hungUp(int fd) {
+        MemorySegment s = TRACEE.get().segment;
+        s.set(JAVA_INT, 32, fd);
+        s.set(JAVA_INT, 36, EPOLLIN);
+        s.set(JAVA_LONG, 40, 0);
+        s.set(JAVA_LONG, 48, 0);
+        try {
+            long n = call("ppoll", NR_PPOLL, s.address() + 32, 1, s.address() + 40, 0, 8, 0);
+            return n > 0 && (s.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 38) & (EPOLLHUP | EPOLLERR | POLLNVAL)) != 0;
+        } catch (SyscallException e) {
+            return false;
         }
     }
 
