@@ -323,6 +323,9 @@ public final class SandboxRun implements SandboxWatcher {
         // found out (one more system call) only then.
         Sys.PathInfo info = Sys.resolvePath(path.toString(), false);
         boolean exists = info != null;
+        // Opening a missing file fails with ENOENT before Landlock is asked: refusing it here would change the
+        // errno the program sees (compilers probe include paths and stop on EACCES).
+        if (!exists && (flags & O_CREAT) == 0) return Decision.CONTINUE;
         Path real;
         if (exists) {
             real = Path.of(info.real());
@@ -334,7 +337,6 @@ public final class SandboxRun implements SandboxWatcher {
         long extra = (flags & O_TRUNC) != 0 && exists ? PathModel.TRUNCATE : 0;
         long needed = switch ((int) (flags & O_ACCMODE)) {
             case 0 -> {
-                if (!exists) yield PathModel.READ_FILE;
                 Optional<String> asFile = checks.model().refusalAt(real, PathModel.READ_FILE | extra);
                 Optional<String> asDir = checks.model().refusalAt(real, PathModel.READ_DIR | extra);
                 if (asFile.isEmpty() && asDir.isEmpty()) yield 0;
