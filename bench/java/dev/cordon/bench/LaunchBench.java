@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LaunchBench {
     private LaunchBench() {}
 
+    private static final boolean KERNEL_ONLY = Boolean.getBoolean("bench.kernelOnly");
+
     public static Policy fullPolicy(String writable) {
         return Policy.builder()
                 .read("/usr").execute("/usr", "/lib64").write(writable)
@@ -96,6 +98,10 @@ public final class LaunchBench {
                     .read("/usr", root).execute("/usr", "/lib64", execDir).write(writable)
                     .env("PATH", "/usr/bin:/bin").env("TMPDIR", writable).env("LC_ALL", "C")
                     .workingDirectory(java.nio.file.Path.of(writable))
+                    // -Dbench.kernelOnly=true: the kernel alone (Landlock and the filter): audit level none and the
+                    // metadata of other files not hidden (as in a mount namespace), so no call is supervised.
+                    .audit(KERNEL_ONLY ? dev.cordon.AuditLevel.NONE : dev.cordon.AuditLevel.DENIED)
+                    .exposeMetadata(KERNEL_ONLY)
                     .build();
             long t0 = System.nanoTime();
             RunResult r;
