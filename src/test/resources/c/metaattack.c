@@ -116,6 +116,20 @@ int main(int argc, char **argv) {
         printf("chdir=%s\n", err(chdir(p)));
         return 0;
     }
+    if (argc >= 4 && !strcmp(argv[1], "procfd")) {
+        /* Another process's descriptor PID/FD (a pipe) through its magic link: stat, readlink, O_PATH. */
+        char p[128], buf[256];
+        struct stat st;
+        snprintf(p, sizeof p, "/proc/%s/fd/%s", argv[2], argv[3]);
+        if (stat(p, &st) == 0) leak("stat");
+        if (readlink(p, buf, sizeof buf) > 0) leak("readlink");
+        int fd = open(p, O_PATH);
+        if (fd >= 0) leak("opath");
+        snprintf(p, sizeof p, "/proc/%s/root/", argv[2]);
+        if (stat(p, &st) == 0) leak("root");
+        if (*leaks) printf("LEAK: %s\n", leaks); else printf("HELD\n");
+        return 0;
+    }
     if (argc < 6) return 2;
     const char *mode = argv[1];
     allowed = argv[2]; secret = argv[3]; writable = argv[4];

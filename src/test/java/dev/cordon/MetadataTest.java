@@ -61,6 +61,28 @@ class MetadataTest {
         assertThat(r.result().verdict()).isEqualTo(Verdict.OK);
     }
 
+    /**
+     * Another process's magic links (/proc/PID/fd/N, root): the supervisor resolves links itself, outside the
+     * program's Landlock domain (which may not follow them) and as root with CAP_SYS_PTRACE, so it must follow
+     * and read them only in the program's own /proc directory.
+     */
+    @Test
+    void anotherProcesssMagicLinksAreNotFollowed() throws Exception {
+        List<String> victim = new ArrayList<>();
+        if (TestKit.ROOT) victim.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        victim.addAll(List.of("sleep", "60"));
+        Process outside = new ProcessBuilder(victim).start();
+        try {
+            List<String> cmd = List.of(attack().toString(), "procfd", Long.toString(outside.pid()), "1");
+            assertThat(TestKit.nativeRun(cmd, true).stdout()).as("without the sandbox the attack works")
+                    .startsWith("LEAK: stat readlink opath");
+            Ran r = TestKit.run(Policy.builder().execute(attack().toString()).read("/proc").build(), cmd);
+            assertThat(r.stdout()).isEqualTo("HELD\n");
+        } finally {
+            outside.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void chmodOfAPathFlippedToAProtectedFileNeverLands() throws Exception {
         Path secret = secret();

@@ -334,6 +334,11 @@ public final class MetadataCalls implements AutoCloseable {
                 byte[] b = self.getBytes(StandardCharsets.ISO_8859_1);
                 b = java.util.Arrays.copyOf(b, Math.min(b.length, size));
                 r = new FileMeta.Result(b.length, b);
+            } else if (f.real() != null && ObjectResolver.foreignProc(n.pid(), f.real())
+                    && ObjectResolver.isSymlink(f.fd())) {
+                // Another process's magic link (fd/N, cwd, root, exe): read here with the supervisor's rights,
+                // which the program's Landlock domain (and, as root, CAP_SYS_PTRACE) would not give it.
+                r = new FileMeta.Result(-Errno.EACCES, null);
             } else {
                 r = FileMeta.readlinkat(f.fd(), ObjectResolver.EMPTY, size);
                 // On a descriptor that is no symbolic link, readlinkat with "" says ENOENT; the kernel says
