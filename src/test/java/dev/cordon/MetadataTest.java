@@ -133,6 +133,28 @@ class MetadataTest {
         assertThat(sh.stdout()).isEqualTo("absent\nnodir\nenv\n");
     }
 
+    /** A --deny beneath a read rule hides metadata too, also where the lookup stays beneath the read rule. */
+    @Test
+    void deniedFilesBeneathAReadRuleAnswerAsMissing() throws Exception {
+        Path home = TestKit.newDir("home");
+        Path ssh = Files.createDirectory(home.resolve(".ssh"));
+        Path key = TestKit.file(ssh, "id", "KEY\n");
+        TestKit.file(home, "pub.txt", "x\n");
+        Files.createSymbolicLink(home.resolve("link"), Path.of(".ssh/id"));
+        Ran free = TestKit.nativeRun(List.of(attack().toString(), "errnos", key.toString()), true);
+        assertThat(free.stdout()).as("natively the file is there").contains("stat=OK");
+        Policy policy = Policy.builder().execute(attack().toString()).read(home.toString()).deny(ssh.toString()).build();
+        String missing = "stat=ENOENT lstat=ENOENT access=ENOENT readlink=ENOENT getxattr=ENOENT statfs=ENOENT "
+                + "chmod=EPERM opath=ENOENT chdir=ENOENT\n";
+        for (Path p : List.of(key, ssh, ssh.resolve("missing"))) {
+            assertThat(TestKit.run(policy, List.of(attack().toString(), "errnos", p.toString())).stdout())
+                    .as(p.toString()).isEqualTo(missing);
+        }
+        // Through a relative link that stays beneath the read rule.
+        assertThat(TestKit.run(policy, List.of(attack().toString(), "errnos", home.resolve("link").toString())).stdout())
+                .startsWith("stat=ENOENT ").contains(" access=ENOENT ", " opath=ENOENT ");
+    }
+
     @Test
     void allowedFilesLookTheSameAsOutside() throws Exception {
         Path dir = TestKit.newDir("same");
