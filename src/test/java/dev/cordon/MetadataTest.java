@@ -124,7 +124,7 @@ class MetadataTest {
             Ran in = TestKit.run(policy, List.of(probe, "errnos", hidden.toString()));
             Ran none = TestKit.run(policy, List.of(probe, "errnos", missing.toString()));
             assertThat(in.stdout()).isEqualTo(none.stdout()).isEqualTo("stat=ENOENT lstat=ENOENT access=ENOENT "
-                    + "readlink=ENOENT getxattr=ENOENT statfs=ENOENT chmod=EPERM opath=ENOENT chdir=ENOENT\n");
+                    + "readlink=ENOENT getxattr=ENOENT statfs=ENOENT chmod=EPERM opath=ENOENT inotify=ENOENT chdir=ENOENT\n");
         }
         // A shell's existence test, as scripts probe for files.
         Ran sh = TestKit.run(TestKit.system().build(), List.of("sh", "-c",
@@ -145,7 +145,7 @@ class MetadataTest {
         assertThat(free.stdout()).as("natively the file is there").contains("stat=OK");
         Policy policy = Policy.builder().execute(attack().toString()).read(home.toString()).deny(ssh.toString()).build();
         String missing = "stat=ENOENT lstat=ENOENT access=ENOENT readlink=ENOENT getxattr=ENOENT statfs=ENOENT "
-                + "chmod=EPERM opath=ENOENT chdir=ENOENT\n";
+                + "chmod=EPERM opath=ENOENT inotify=ENOENT chdir=ENOENT\n";
         for (Path p : List.of(key, ssh, ssh.resolve("missing"))) {
             assertThat(TestKit.run(policy, List.of(attack().toString(), "errnos", p.toString())).stdout())
                     .as(p.toString()).isEqualTo(missing);
@@ -153,6 +153,24 @@ class MetadataTest {
         // Through a relative link that stays beneath the read rule.
         assertThat(TestKit.run(policy, List.of(attack().toString(), "errnos", home.resolve("link").toString())).stdout())
                 .startsWith("stat=ENOENT ").contains(" access=ENOENT ", " opath=ENOENT ");
+    }
+
+    /** inotify watches are a metadata read: none on a hidden directory, and they work on visible ones. */
+    @Test
+    void inotifyWatchesOnlyWhatIsVisible() throws Exception {
+        Path hidden = TestKit.newDir("hidden");
+        Path writable = TestKit.newDir("w");
+        if (TestKit.ROOT) {
+            Files.setAttribute(hidden, "unix:uid", TestKit.SANDBOX_UID);
+            Files.setAttribute(writable, "unix:uid", TestKit.SANDBOX_UID);
+        }
+        assertThat(TestKit.nativeRun(List.of(attack().toString(), "inotify", hidden.toString()), true).stdout())
+                .as("without the sandbox the watch sees names").isEqualTo("event made\n");
+        Policy policy = Policy.builder().execute(attack().toString()).write(writable.toString()).build();
+        assertThat(TestKit.run(policy, List.of(attack().toString(), "inotify", hidden.toString())).stdout())
+                .isEqualTo("watch ENOENT\n");
+        assertThat(TestKit.run(policy, List.of(attack().toString(), "inotify", writable.toString())).stdout())
+                .isEqualTo("event made\n");
     }
 
     @Test
