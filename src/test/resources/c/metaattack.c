@@ -15,6 +15,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,7 +114,34 @@ int main(int argc, char **argv) {
         int fd = open(p, O_PATH);
         printf("opath=%s ", err(fd));
         if (fd >= 0) close(fd);
+        int in = inotify_init1(IN_CLOEXEC);
+        printf("inotify=%s ", err(inotify_add_watch(in, p, IN_CREATE)));
         printf("chdir=%s\n", err(chdir(p)));
+        return 0;
+    }
+    if (argc >= 3 && !strcmp(argv[1], "inotify")) {
+        /* A watch on DIR, a file made in it, the event's name. */
+        int in = inotify_init1(IN_CLOEXEC);
+        if (inotify_add_watch(in, argv[2], IN_CREATE | IN_ONLYDIR) < 0) { printf("watch %s\n", err(-1)); return 0; }
+        char path[4096], buf[4096] __attribute__((aligned(8)));
+        snprintf(path, sizeof path, "%s/made", argv[2]);
+        close(open(path, O_CREAT | O_WRONLY, 0644));
+        if (read(in, buf, sizeof buf) <= 0) return 1;
+        printf("event %s\n", ((struct inotify_event *) buf)->name);
+        return 0;
+    }
+    if (argc >= 4 && !strcmp(argv[1], "procfd")) {
+        /* Another process's descriptor PID/FD (a pipe) through its magic link: stat, readlink, O_PATH. */
+        char p[128], buf[256];
+        struct stat st;
+        snprintf(p, sizeof p, "/proc/%s/fd/%s", argv[2], argv[3]);
+        if (stat(p, &st) == 0) leak("stat");
+        if (readlink(p, buf, sizeof buf) > 0) leak("readlink");
+        int fd = open(p, O_PATH);
+        if (fd >= 0) leak("opath");
+        snprintf(p, sizeof p, "/proc/%s/root/", argv[2]);
+        if (stat(p, &st) == 0) leak("root");
+        if (*leaks) printf("LEAK: %s\n", leaks); else printf("HELD\n");
         return 0;
     }
     if (argc < 6) return 2;

@@ -61,6 +61,28 @@ class MetadataTest {
         assertThat(r.result().verdict()).isEqualTo(Verdict.OK);
     }
 
+    /**
+     * Another process's magic links (/proc/PID/fd/N, root): the supervisor resolves links itself, outside the
+     * program's Landlock domain (which may not follow them) and as root with CAP_SYS_PTRACE, so it must follow
+     * and read them only in the program's own /proc directory.
+     */
+    @Test
+    void anotherProcesssMagicLinksAreNotFollowed() throws Exception {
+        List<String> victim = new ArrayList<>();
+        if (TestKit.ROOT) victim.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        victim.addAll(List.of("sleep", "60"));
+        Process outside = new ProcessBuilder(victim).start();
+        try {
+            List<String> cmd = List.of(attack().toString(), "procfd", Long.toString(outside.pid()), "1");
+            assertThat(TestKit.nativeRun(cmd, true).stdout()).as("without the sandbox the attack works")
+                    .startsWith("LEAK: stat readlink opath");
+            Ran r = TestKit.run(Policy.builder().execute(attack().toString()).read("/proc").build(), cmd);
+            assertThat(r.stdout()).isEqualTo("HELD\n");
+        } finally {
+            outside.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void chmodOfAPathFlippedToAProtectedFileNeverLands() throws Exception {
         Path secret = secret();
@@ -102,13 +124,53 @@ class MetadataTest {
             Ran in = TestKit.run(policy, List.of(probe, "errnos", hidden.toString()));
             Ran none = TestKit.run(policy, List.of(probe, "errnos", missing.toString()));
             assertThat(in.stdout()).isEqualTo(none.stdout()).isEqualTo("stat=ENOENT lstat=ENOENT access=ENOENT "
-                    + "readlink=ENOENT getxattr=ENOENT statfs=ENOENT chmod=EPERM opath=ENOENT chdir=ENOENT\n");
+                    + "readlink=ENOENT getxattr=ENOENT statfs=ENOENT chmod=EPERM opath=ENOENT inotify=ENOENT chdir=ENOENT\n");
         }
         // A shell's existence test, as scripts probe for files.
         Ran sh = TestKit.run(TestKit.system().build(), List.of("sh", "-c",
                 "test -e " + secret + " && echo present || echo absent; test -d " + secret.getParent()
                         + " && echo dir || echo nodir; test -e /usr/bin/env && echo env"));
         assertThat(sh.stdout()).isEqualTo("absent\nnodir\nenv\n");
+    }
+
+    /** A --deny beneath a read rule hides metadata too, also where the lookup stays beneath the read rule. */
+    @Test
+    void deniedFilesBeneathAReadRuleAnswerAsMissing() throws Exception {
+        Path home = TestKit.newDir("home");
+        Path ssh = Files.createDirectory(home.resolve(".ssh"));
+        Path key = TestKit.file(ssh, "id", "KEY\n");
+        TestKit.file(home, "pub.txt", "x\n");
+        Files.createSymbolicLink(home.resolve("link"), Path.of(".ssh/id"));
+        Ran free = TestKit.nativeRun(List.of(attack().toString(), "errnos", key.toString()), true);
+        assertThat(free.stdout()).as("natively the file is there").contains("stat=OK");
+        Policy policy = Policy.builder().execute(attack().toString()).read(home.toString()).deny(ssh.toString()).build();
+        String missing = "stat=ENOENT lstat=ENOENT access=ENOENT readlink=ENOENT getxattr=ENOENT statfs=ENOENT "
+                + "chmod=EPERM opath=ENOENT inotify=ENOENT chdir=ENOENT\n";
+        for (Path p : List.of(key, ssh, ssh.resolve("missing"))) {
+            assertThat(TestKit.run(policy, List.of(attack().toString(), "errnos", p.toString())).stdout())
+                    .as(p.toString()).isEqualTo(missing);
+        }
+        // Through a relative link that stays beneath the read rule.
+        assertThat(TestKit.run(policy, List.of(attack().toString(), "errnos", home.resolve("link").toString())).stdout())
+                .startsWith("stat=ENOENT ").contains(" access=ENOENT ", " opath=ENOENT ");
+    }
+
+    /** inotify watches are a metadata read: none on a hidden directory, and they work on visible ones. */
+    @Test
+    void inotifyWatchesOnlyWhatIsVisible() throws Exception {
+        Path hidden = TestKit.newDir("hidden");
+        Path writable = TestKit.newDir("w");
+        if (TestKit.ROOT) {
+            Files.setAttribute(hidden, "unix:uid", TestKit.SANDBOX_UID);
+            Files.setAttribute(writable, "unix:uid", TestKit.SANDBOX_UID);
+        }
+        assertThat(TestKit.nativeRun(List.of(attack().toString(), "inotify", hidden.toString()), true).stdout())
+                .as("without the sandbox the watch sees names").isEqualTo("event made\n");
+        Policy policy = Policy.builder().execute(attack().toString()).write(writable.toString()).build();
+        assertThat(TestKit.run(policy, List.of(attack().toString(), "inotify", hidden.toString())).stdout())
+                .isEqualTo("watch ENOENT\n");
+        assertThat(TestKit.run(policy, List.of(attack().toString(), "inotify", writable.toString())).stdout())
+                .isEqualTo("event made\n");
     }
 
     @Test

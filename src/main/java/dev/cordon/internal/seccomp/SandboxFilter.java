@@ -78,7 +78,7 @@ public final class SandboxFilter {
      */
     public static final List<String> METADATA_READS = List.of("stat", "lstat", "newfstatat", "statx", "access",
             "faccessat", "faccessat2", "readlink", "readlinkat", "getxattr", "lgetxattr", "listxattr", "llistxattr",
-            "statfs", "chdir");
+            "statfs", "chdir", "inotify_add_watch");
     static final long O_PATH = 010000000;
 
     /** Denied with ENOSYS so that programs fall back: arguments live in memory the filter cannot inspect. */

@@ -50,7 +50,7 @@ public final class MetadataCalls implements AutoCloseable {
             ACCESS = nr("access"), FACCESSAT = nr("faccessat"), FACCESSAT2 = nr("faccessat2"),
             READLINK = nr("readlink"), READLINKAT = nr("readlinkat"), GETXATTR = nr("getxattr"),
             LGETXATTR = nr("lgetxattr"), LISTXATTR = nr("listxattr"), LLISTXATTR = nr("llistxattr"),
-            STATFS = nr("statfs"), CHDIR = nr("chdir"), OPEN = nr("open"), OPENAT = nr("openat"),
+            STATFS = nr("statfs"), CHDIR = nr("chdir"), INOTIFY_ADD_WATCH = nr("inotify_add_watch"), OPEN = nr("open"), OPENAT = nr("openat"),
             CHMOD = nr("chmod"), FCHMOD = nr("fchmod"), FCHMODAT = nr("fchmodat"), CHOWN = nr("chown"),
             LCHOWN = nr("lchown"), FCHOWN = nr("fchown"), FCHOWNAT = nr("fchownat"), UTIME = nr("utime"),
             UTIMES = nr("utimes"), FUTIMESAT = nr("futimesat"), UTIMENSAT = nr("utimensat"),
@@ -120,7 +120,9 @@ public final class MetadataCalls implements AutoCloseable {
         if (nr == OPEN || nr == OPENAT) return hide && (args[nr == OPEN ? 1 : 2] & Sys.O_PATH) != 0;
         if (hide && (nr == STAT || nr == LSTAT || nr == NEWFSTATAT || nr == STATX || nr == ACCESS || nr == FACCESSAT
                 || nr == FACCESSAT2 || nr == READLINK || nr == READLINKAT || nr == GETXATTR || nr == LGETXATTR
-                || nr == LISTXATTR || nr == LLISTXATTR || nr == STATFS || nr == CHDIR)) return true;
+                || nr == LISTXATTR || nr == LLISTXATTR || nr == STATFS || nr == CHDIR || nr == INOTIFY_ADD_WATCH)) {
+            return true;
+        }
         return changes && (nr == CHMOD || nr == FCHMOD || nr == FCHMODAT || nr == CHOWN || nr == LCHOWN || nr == FCHOWN
                 || nr == FCHOWNAT || nr == UTIME || nr == UTIMES || nr == FUTIMESAT || nr == UTIMENSAT
                 || nr == SETXATTR || nr == LSETXATTR || nr == FSETXATTR || nr == REMOVEXATTR || nr == LREMOVEXATTR
@@ -133,7 +135,7 @@ public final class MetadataCalls implements AutoCloseable {
         int nr = n.nr();
         if (nr == STAT || nr == LSTAT || nr == NEWFSTATAT || nr == STATX || nr == ACCESS || nr == FACCESSAT
                 || nr == FACCESSAT2 || nr == READLINK || nr == READLINKAT || nr == STATFS || nr == CHDIR
-                || nr == OPEN || nr == OPENAT) {
+                || nr == OPEN || nr == OPENAT || nr == INOTIFY_ADD_WATCH) {
             if (!canSwitch()) return onUserThread(n);
             int oldGid = FileMeta.setfsgid(gid);
             int oldUid = FileMeta.setfsuid(uid);
@@ -216,6 +218,7 @@ public final class MetadataCalls implements AutoCloseable {
         if (nr == LISTXATTR || nr == LLISTXATTR) return listxattr(n, a[0], a[1], (int) a[2], nr == LLISTXATTR);
         if (nr == STATFS) return statfs(n, a[0], a[1]);
         if (nr == CHDIR) return chdir(n, a[0]);
+        if (nr == INOTIFY_ADD_WATCH) return inotifyAddWatch(n, (int) a[0], a[1], (int) a[2]);
         if (nr == OPEN) return openPath(n, AT_FDCWD, a[0], (int) a[1]);
         if (nr == OPENAT) return openPath(n, (int) a[0], a[1], (int) a[2]);
         return change(n);
@@ -334,6 +337,11 @@ public final class MetadataCalls implements AutoCloseable {
                 byte[] b = self.getBytes(StandardCharsets.ISO_8859_1);
                 b = java.util.Arrays.copyOf(b, Math.min(b.length, size));
                 r = new FileMeta.Result(b.length, b);
+            } else if (f.real() != null && ObjectResolver.foreignProc(n.pid(), f.real())
+                    && ObjectResolver.isSymlink(f.fd())) {
+                // Another process's magic link (fd/N, cwd, root, exe): read here with the supervisor's rights,
+                // which the program's Landlock domain (and, as root, CAP_SYS_PTRACE) would not give it.
+                r = new FileMeta.Result(-Errno.EACCES, null);
             } else {
                 r = FileMeta.readlinkat(f.fd(), ObjectResolver.EMPTY, size);
                 // On a descriptor that is no symbolic link, readlinkat with "" says ENOENT; the kernel says
@@ -388,6 +396,37 @@ public final class MetadataCalls implements AutoCloseable {
         ObjectResolver.Found f = object(n, AT_FDCWD, pathAddr, true, false, 0);
         FileMeta.close(f.fd());
         return idValid(n) ? Decision.CONTINUE : Decision.ANSWERED;
+    }
+
+    private static final int IN_DONT_FOLLOW = 0x02000000, IN_ONLYDIR = 0x01000000;
+
+    /**
+     * inotify_add_watch: a watch on a hidden directory would tell the names of the files made and opened in it.
+     * Performed here on the object decided on, through a copy of the program's inotify descriptor (pidfd_getfd;
+     * a descriptor dup2'ed onto that number meanwhile gets the watch, or fails, but only on this object).
+     */
+    private Decision inotifyAddWatch(Notification n, int ifd, long pathAddr, int mask) {
+        ObjectResolver.Found f = object(n, AT_FDCWD, pathAddr, (mask & IN_DONT_FOLLOW) == 0, false,
+                (mask & IN_ONLYDIR) != 0 ? Sys.O_DIRECTORY : 0);
+        int pidfd = -1;
+        long copy = -1;
+        try {
+            pidfd = Sys.pidfdOpen(ObjectResolver.tgidOf(n.pid()));
+            copy = FileMeta.pidfdGetfd(pidfd, ifd);
+            if (copy < 0) return Decision.fail(copy == -Errno.EBADF ? Errno.EBADF : Errno.EINVAL);
+            int c = (int) copy;
+            // Through the supervisor's descriptor the magic link leads to the object itself (the link, if that
+            // was asked for): IN_DONT_FOLLOW would watch /proc's link instead.
+            long r = checked(n, () -> FileMeta.inotifyAddWatch(c, self(f), mask & ~IN_DONT_FOLLOW));
+            if (r == Long.MIN_VALUE) return Decision.ANSWERED;
+            return r < 0 ? Decision.fail((int) -r) : value(n, r);
+        } catch (SyscallException e) {
+            return Decision.fail(e.errno() == Errno.ESRCH ? Errno.ESRCH : Errno.EPERM);
+        } finally {
+            if (copy >= 0) FileMeta.close((int) copy);
+            if (pidfd >= 0) FileMeta.close(pidfd);
+            FileMeta.close(f.fd());
+        }
     }
 
     /** open and openat with O_PATH: Landlock does not govern them, and fstat on the descriptor reads metadata. */

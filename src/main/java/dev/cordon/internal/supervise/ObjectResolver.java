@@ -202,8 +202,15 @@ final class ObjectResolver {
                 } else if ("/proc".equals(dir) && c.equals("thread-self")) {
                     target = tgidOf(tid) + "/task/" + tid;
                 } else if (dir != null && dir.startsWith("/proc/")) {
-                    // A magic link in the program's /proc directory: the kernel follows it to the object.
+                    // A magic link in the program's /proc directory: the kernel follows it to the object. Only
+                    // there: followed here, outside the program's Landlock domain (which may not follow another
+                    // process's links) and as root with CAP_SYS_PTRACE, another process's fd/N, cwd or root
+                    // would hand the program objects it can never reach itself.
                     FileMeta.close((int) next);
+                    if (foreignProc(tid, dir + "/")) {
+                        FileMeta.close((int) cur);
+                        return -Errno.EACCES;
+                    }
                     long obj = FileMeta.openat2((int) cur, name, O_PATH | O_CLOEXEC, 0);
                     FileMeta.close((int) cur);
                     if (obj < 0) return obj;
@@ -243,6 +250,18 @@ final class ObjectResolver {
             parts.pop(); // the empty component before the first slash
             parts.push("/");
         }
+    }
+
+    /**
+     * Whether {@code real} lies in the /proc directory of a process other than the task {@code tid}'s own
+     * (/proc/TGID or /proc/TID): its magic links are another process's objects.
+     */
+    static boolean foreignProc(int tid, String real) {
+        if (!real.startsWith("/proc/")) return false;
+        int end = real.indexOf('/', 6);
+        String pid = end < 0 ? real.substring(6) : real.substring(6, end);
+        if (pid.isEmpty() || !pid.chars().allMatch(Character::isDigit)) return false;
+        return !pid.equals(Integer.toString(tid)) && !pid.equals(Integer.toString(tgidOf(tid)));
     }
 
     private static String realOf(int fd) {

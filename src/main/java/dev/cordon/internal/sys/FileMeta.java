@@ -37,6 +37,7 @@ public final class FileMeta {
     private static final int NR_PIDFD_GETFD = ARCH.require("pidfd_getfd");
     private static final int NR_SETFSUID = ARCH.require("setfsuid");
     private static final int NR_SETFSGID = ARCH.require("setfsgid");
+    private static final int NR_INOTIFY_ADD_WATCH = ARCH.require("inotify_add_watch");
 
     /** sizeof(struct stat) as newfstatat writes it: 144 bytes on x86_64, 128 on aarch64 (the generic layout). */
     public static final int STAT_SIZE = ARCH == Arch.X86_64 ? 144 : 128;
@@ -197,6 +198,12 @@ public final class FileMeta {
 
     public static int setfsgid(int gid) {
         return (int) raw(NR_SETFSGID, gid & 0xffffffffL, 0, 0, 0, 0, 0);
+    }
+
+    /** inotify_add_watch: the watch descriptor, or minus the errno. */
+    public static long inotifyAddWatch(int fd, byte[] path, int mask) {
+        Scratch s = SCRATCH.get();
+        return raw(NR_INOTIFY_ADD_WATCH, fd, cstr(s.path(), path), mask & 0xffffffffL, 0, 0, 0);
     }
 
     public static long pidfdGetfd(int pidfd, int targetFd) {
