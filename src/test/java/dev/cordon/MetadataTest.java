@@ -110,6 +110,23 @@ class MetadataTest {
     }
 
     @Test
+    void visibleFilesAnswerAsTheyDoNatively() throws Exception {
+        // O_PATH among them: the kernel cannot install an O_PATH descriptor for the supervisor (ADDFD gives
+        // EBADF), so a visible object's O_PATH open must still work. Without write rules chmod is refused (EPERM)
+        // in the sandbox; natively the sandbox user may chmod its own file, so a root-owned file is probed.
+        Path dir = TestKit.newDir("visible");
+        Path file = TestKit.file(dir, "v.txt", "visible\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        Policy policy = Policy.builder().execute(attack().toString()).read(dir.toString()).build();
+        for (Path p : List.of(file, dir)) {
+            Ran free = TestKit.nativeRun(List.of(attack().toString(), "errnos", p.toString()), true);
+            Ran in = TestKit.run(policy, List.of(attack().toString(), "errnos", p.toString()));
+            assertThat(in.stdout()).contains("stat=OK ", "opath=OK ");
+            if (TestKit.ROOT) assertThat(in.stdout()).isEqualTo(free.stdout());
+        }
+    }
+
+    @Test
     void hiddenFilesAnswerExactlyAsMissingOnes() throws Exception {
         Path secret = secret();
         Path missing = secret.getParent().resolve("missing");

@@ -435,9 +435,15 @@ public final class MetadataCalls implements AutoCloseable {
                 flags & Sys.O_DIRECTORY);
         try {
             if (!idValid(n)) return Decision.ANSWERED;
-            // The descriptor checked is the one installed: nothing left to race.
-            SeccompNative.addFd(n.listener(), n.id(), f.fd(), SeccompNative.ADDFD_FLAG_SEND, flags & Sys.O_CLOEXEC);
-            return Decision.ANSWERED;
+            // The kernel cannot install an O_PATH descriptor (ADDFD takes only real files: EBADF), so a visible
+            // object's O_PATH open is continued, and the kernel opens the path again. A thread may swap the path in
+            // between and get an O_PATH descriptor of a hidden object. That reveals no more than its existence,
+            // which a plain open() reveals anyway (Landlock's EACCES against ENOENT): every metadata read through
+            // the descriptor (fstat, statx or readlinkat with AT_EMPTY_PATH, lookups beneath it, fchdir and then
+            // relative lookups) is decided again here on the object it names; reopening it through
+            // /proc/self/fd is an open, which Landlock checks; and the kernel itself refuses O_PATH opens through
+            // other processes' /proc magic links.
+            return Decision.CONTINUE;
         } catch (SyscallException e) {
             return e.errno() == Errno.ENOENT ? Decision.ANSWERED : Decision.fail(e.errno());
         } finally {
