@@ -160,7 +160,7 @@ public final class Recorder implements CallObserver {
             resolved = TraceeFiles.resolve(n.pid(), dirfd, a[p.path()]);
         }
         if (resolved.isEmpty()) return null;
-        Path used = resolved.get().normalize();
+        Path used = withoutDots(resolved.get());
         Use use = p.use();
         if (use == Use.OPEN) {
             long flags = name.equals("openat2") ? openHow(n) : a[name.equals("open") ? 1 : 2];
@@ -224,6 +224,24 @@ public final class Recorder implements CallObserver {
         }
         if (all.isEmpty()) return null;
         return () -> exec.addAll(all);
+    }
+
+    /**
+     * "." and ".." removed. ".." is taken away as text only where no symlink precedes it: after a symlink it means
+     * the link target's parent, so the path up to the last ".." is resolved by the file system (a lexical
+     * normalisation would turn {@code /tmp/w/link/../..} into {@code /tmp}, whatever the link names).
+     */
+    static Path withoutDots(Path p) {
+        int last = -1;
+        for (int i = 0; i < p.getNameCount(); i++) if (p.getName(i).toString().equals("..")) last = i;
+        if (last < 0) return p.normalize();
+        Path head = p.getRoot().resolve(p.subpath(0, last + 1));
+        try {
+            Path real = head.toRealPath();
+            return last + 1 < p.getNameCount() ? real.resolve(p.subpath(last + 1, p.getNameCount())).normalize() : real;
+        } catch (IOException | RuntimeException e) {
+            return p.normalize(); // the directory is gone: nothing the program can use there anyway
+        }
     }
 
     /** The path as used (normalized) and, if it differs, its real path last; empty if it does not exist. */
