@@ -119,10 +119,14 @@ class MetadataTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         Policy policy = Policy.builder().execute(attack().toString()).read(dir.toString()).build();
         for (Path p : List.of(file, dir)) {
-            Ran free = TestKit.nativeRun(List.of(attack().toString(), "errnos", p.toString()), true);
             Ran in = TestKit.run(policy, List.of(attack().toString(), "errnos", p.toString()));
             assertThat(in.stdout()).contains("stat=OK ", "opath=OK ");
-            if (TestKit.ROOT) assertThat(in.stdout()).isEqualTo(free.stdout());
+            // The native twin runs as the sandbox user, which fails the probe's chmod only where it does not own
+            // the file: as root here. (Run by the owner, the native chmod 644 of the directory would lock it.)
+            if (TestKit.ROOT) {
+                Ran free = TestKit.nativeRun(List.of(attack().toString(), "errnos", p.toString()), true);
+                assertThat(in.stdout()).isEqualTo(free.stdout());
+            }
         }
     }
 
