@@ -75,6 +75,13 @@ public final class PolicyWriter {
         return out;
     }
 
+    /** Rules on "/" or a top-level directory: worth a reviewer's second look. */
+    static Set<String> broad(Collection<Path> rules) {
+        Set<String> out = new TreeSet<>();
+        for (Path p : rules) if (p.isAbsolute() && p.getNameCount() <= 1) out.add(p.toString());
+        return out;
+    }
+
     public static String write(Recorder.Learned l, Map<String, String> env, Path cwd, RunResult r, Options o) {
         Set<Path> write = collapse(existing(l.write()), o.collapse());
         // A program it wrote itself (gcc's output, run next) may not exist when the policy is loaded again: the
@@ -112,6 +119,9 @@ public final class PolicyWriter {
         }
         notes(s, "Only the metadata of these directories was read; not granted (a rule would grant the whole tree):",
                 statOnly);
+        notes(s, "Review: these rules cover all of / or a whole top-level tree (a Landlock rule on a directory covers "
+                + "everything beneath it, so listing a directory grants its tree); narrow them by hand where you can:",
+                broad(all));
 
         Set<String> calls = new TreeSet<>(l.syscalls());
         calls.addAll(ALWAYS);

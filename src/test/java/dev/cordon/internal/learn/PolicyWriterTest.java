@@ -43,6 +43,12 @@ class PolicyWriterTest {
     }
 
     @Test
+    void rulesOnTheRootOrATopLevelTreeAreFlaggedForReview() {
+        assertThat(PolicyWriter.broad(List.of(Path.of("/"), Path.of("/usr"), Path.of("/usr/lib"), Path.of("/tmp/w"))))
+                .containsExactly("/", "/usr");
+    }
+
+    @Test
     void tomlStringsAreEscaped() {
         assertThat(PolicyWriter.quote("/a \"b\"\\c\n")).isEqualTo("\"/a \\\"b\\\"\\\\c\\u000a\"");
     }
