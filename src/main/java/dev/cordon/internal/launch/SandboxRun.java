@@ -298,20 +298,8 @@ public final class SandboxRun implements SandboxWatcher {
         Optional<Path> path = TraceeFiles.resolve(n.pid(), dirfd, pathArg, view != null);
         if (path.isEmpty()) return Decision.CONTINUE;
         if (view == null) return checkOpenResolved(n, path.get(), flags);
-        boolean exists = Files.exists(path.get());
-        // Opening a missing file fails with ENOENT before Landlock is asked: refusing it here would change the
-        // errno the program sees (compilers probe include paths and stop on EACCES).
-        if (!exists && (flags & O_CREAT) == 0) return Decision.CONTINUE;
-        long needed = switch ((int) (flags & O_ACCMODE)) {
-            case 0 -> Files.isDirectory(path.get()) ? PathModel.READ_DIR : PathModel.READ_FILE;
-            case 1 -> PathModel.WRITE_FILE;
-            default -> PathModel.READ_FILE | PathModel.WRITE_FILE;
-        };
-        if ((flags & O_TRUNC) != 0 && exists) needed |= PathModel.TRUNCATE;
-        if ((flags & O_CREAT) != 0 && !exists) needed = PathModel.MAKE_REG;
-        Optional<String> why = checks.model().refusal(path.get(), needed);
-        if (why.isEmpty()) return Decision.CONTINUE;
-        return refuse(n, Errno.EACCES, why.get());
+        Path p = path.get();
+        return decideOpen(n, flags, Files.exists(p), () -> Files.isDirectory(p), rights -> checks.model().refusal(p, rights));
     }
 
     /**
@@ -319,13 +307,9 @@ public final class SandboxRun implements SandboxWatcher {
      * exists, a stat and a realpath of a readlink per component, since at audit level all every open comes here.
      */
     private Decision checkOpenResolved(Notification n, Path path, long flags) {
-        // Whether a read-only open names a directory matters only where the rules tell files from directories:
-        // found out (one more system call) only then.
         Sys.PathInfo info = Sys.resolvePath(path.toString(), false);
         boolean exists = info != null;
-        // Opening a missing file fails with ENOENT before Landlock is asked: refusing it here would change the
-        // errno the program sees (compilers probe include paths and stop on EACCES).
-        if (!exists && (flags & O_CREAT) == 0) return Decision.CONTINUE;
+        if (!exists && (flags & O_CREAT) == 0) return Decision.CONTINUE; // as decideOpen, before resolving the parent
         Path real;
         if (exists) {
             real = Path.of(info.real());
@@ -334,21 +318,36 @@ public final class SandboxRun implements SandboxWatcher {
             if (parent == null || path.getFileName() == null) return Decision.CONTINUE;
             real = Path.of(parent.real()).resolve(path.getFileName());
         }
-        long extra = (flags & O_TRUNC) != 0 && exists ? PathModel.TRUNCATE : 0;
-        long needed = switch ((int) (flags & O_ACCMODE)) {
-            case 0 -> {
-                Optional<String> asFile = checks.model().refusalAt(real, PathModel.READ_FILE | extra);
-                Optional<String> asDir = checks.model().refusalAt(real, PathModel.READ_DIR | extra);
-                if (asFile.isEmpty() && asDir.isEmpty()) yield 0;
-                yield Files.isDirectory(real) ? PathModel.READ_DIR : PathModel.READ_FILE;
-            }
-            case 1 -> PathModel.WRITE_FILE;
-            default -> PathModel.READ_FILE | PathModel.WRITE_FILE;
-        };
-        if (needed == 0) return Decision.CONTINUE;
-        needed |= extra;
-        if ((flags & O_CREAT) != 0 && !exists) needed = PathModel.MAKE_REG;
-        Optional<String> why = checks.model().refusalAt(real, needed);
+        return decideOpen(n, flags, exists, () -> Files.isDirectory(real), rights -> checks.model().refusalAt(real, rights));
+    }
+
+    /**
+     * The rights an open needs, and the refusal if the rules do not grant them. Whether a read-only open names a
+     * directory matters only where the rules tell files from directories: asked ({@code isDirectory}, one more
+     * system call) only then.
+     */
+    private Decision decideOpen(Notification n, long flags, boolean exists, java.util.function.BooleanSupplier isDirectory,
+                                java.util.function.LongFunction<Optional<String>> refusal) {
+        // Opening a missing file fails with ENOENT before Landlock is asked: refusing it here would change the
+        // errno the program sees (compilers probe include paths and stop on EACCES).
+        if (!exists && (flags & O_CREAT) == 0) return Decision.CONTINUE;
+        long needed;
+        if (!exists) {
+            needed = PathModel.MAKE_REG;
+        } else {
+            long extra = (flags & O_TRUNC) != 0 ? PathModel.TRUNCATE : 0;
+            needed = extra | switch ((int) (flags & O_ACCMODE)) {
+                case 0 -> {
+                    if (refusal.apply(PathModel.READ_FILE | extra).isEmpty()
+                            && refusal.apply(PathModel.READ_DIR | extra).isEmpty()) yield -1;
+                    yield isDirectory.getAsBoolean() ? PathModel.READ_DIR : PathModel.READ_FILE;
+                }
+                case 1 -> PathModel.WRITE_FILE;
+                default -> PathModel.READ_FILE | PathModel.WRITE_FILE;
+            };
+            if (needed == -1) return Decision.CONTINUE;
+        }
+        Optional<String> why = refusal.apply(needed);
         if (why.isEmpty()) return Decision.CONTINUE;
         return refuse(n, Errno.EACCES, why.get());
     }

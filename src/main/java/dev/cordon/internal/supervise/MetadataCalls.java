@@ -3,7 +3,6 @@ package dev.cordon.internal.supervise;
 import dev.cordon.internal.landlock.Visibility;
 import dev.cordon.internal.sys.Errno;
 import dev.cordon.internal.sys.FileMeta;
-import dev.cordon.internal.sys.SeccompNative;
 import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 import dev.cordon.internal.syscalls.Arch;
@@ -21,8 +20,8 @@ import java.util.concurrent.Executor;
  * on.</b> A path string in the program's memory can be rewritten by another thread the moment after it was
  * read, so no call here is decided on a string and then continued. The supervisor opens the object itself
  * (O_PATH, {@link ObjectResolver}), decides on that object's resolved path, performs the call on that same
- * object, writes the result into the program's memory and answers with the return value. The one exception,
- * chdir, is explained at {@link #chdir}. Calls on a descriptor (fchmod, fchown, fsetxattr, futimens) are
+ * object, writes the result into the program's memory and answers with the return value. The two exceptions,
+ * chdir and the O_PATH open of a visible object, are explained at {@link #chdir} and {@link #openPath}. Calls on a descriptor (fchmod, fchown, fsetxattr, futimens) are
  * performed on the object the descriptor names, opened through /proc/PID/fd/N, not continued: another thread
  * may dup2 a different file onto the number meanwhile.
  *
