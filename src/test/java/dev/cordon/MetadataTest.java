@@ -73,6 +73,10 @@ class MetadataTest {
         victim.addAll(List.of("sleep", "60"));
         Process outside = new ProcessBuilder(victim).start();
         try {
+            // As root the victim is setpriv until it has dropped to uid 65534 and executed sleep: wait for that,
+            // or the native attack (as uid 65534) may meet root's setpriv and fail.
+            Path comm = Path.of("/proc", Long.toString(outside.pid()), "comm");
+            for (int i = 0; i < 500 && !Files.readString(comm).strip().equals("sleep"); i++) Thread.sleep(10);
             List<String> cmd = List.of(attack().toString(), "procfd", Long.toString(outside.pid()), "1");
             assertThat(TestKit.nativeRun(cmd, true).stdout()).as("without the sandbox the attack works")
                     .startsWith("LEAK: stat readlink opath");
@@ -81,6 +85,30 @@ class MetadataTest {
         } finally {
             outside.destroyForcibly().waitFor();
         }
+    }
+
+    /**
+     * As root the supervisor thread performs hidden reads with the sandbox's file-system identity and keeps it
+     * between reads (FsIdentity); by the end of the run it must be root's again, or the next sandbox's cgroup
+     * removal, or any other work of that thread, would run as uid 65534.
+     */
+    @Test
+    void theSupervisorThreadGetsItsOwnIdentityBackAfterHiddenReads() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestKit.ROOT, "only root switches its file-system identity");
+        Ran r = TestKit.run(Policy.builder().read("/usr").execute("/usr").build(),
+                List.of("/bin/sh", "-c", "for i in 1 2 3 4 5 6; do test -e /usr/bin; test -e /etc/shadow; done; echo ok"));
+        assertThat(r.stdout()).isEqualTo("ok\n");
+        if (TestKit.ENGINE != dev.cordon.Engine.NOTIFY) return; // the ptrace engine has no supervisor thread
+        int checked = 0;
+        for (Path task : Files.list(Path.of("/proc/self/task")).toList()) {
+            String name = Files.readString(task.resolve("comm")).strip();
+            if (!name.equals("cordon-supervis") && !name.startsWith("cordon-listene")) continue; // comm: 15 chars
+            String uid = Files.readAllLines(task.resolve("status")).stream().filter(l -> l.startsWith("Uid:"))
+                    .findFirst().orElseThrow();
+            assertThat(uid.split("\\s+")[4]).as("fsuid of %s (%s)", name, task).isEqualTo("0");
+            checked++;
+        }
+        assertThat(checked).as("supervisor threads found").isPositive();
     }
 
     @Test

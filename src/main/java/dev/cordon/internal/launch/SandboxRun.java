@@ -8,6 +8,7 @@ import dev.cordon.Verdict;
 import dev.cordon.Violation;
 import dev.cordon.internal.seccomp.SandboxFilter;
 import dev.cordon.internal.landlock.PathModel;
+import dev.cordon.internal.supervise.FsIdentity;
 import dev.cordon.internal.supervise.CallDecoder;
 import dev.cordon.internal.supervise.TraceeFiles;
 import dev.cordon.internal.sys.ProcFs;
@@ -160,6 +161,9 @@ public final class SandboxRun implements SandboxWatcher {
 
     @Override
     public Decision decide(Notification n) {
+        // Metadata reads keep the program's file-system identity on this thread between calls; anything else is
+        // decided with the supervisor's own.
+        if (!held || !metadata.handles(n.nr(), n.args())) FsIdentity.own();
         dev.cordon.internal.supervise.CallObserver o = observer;
         if (o == null) return decideCall(n);
         // Before the held exec the calls are Cordon's own launch code's; the first exec is the program itself.

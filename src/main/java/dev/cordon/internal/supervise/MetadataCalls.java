@@ -30,7 +30,8 @@ import java.util.concurrent.Executor;
  * permission check the program fails, the frequent reads (stat, access, readlink, statfs, chdir, O_PATH opens)
  * run on the supervisor thread with its file-system identity switched to the sandbox's uid and gid for the
  * call (setfsuid drops the file capabilities with it; the thread's supplementary groups are cleared once):
- * the permission checks of a lookup and of access with AT_EACCESS are then the program's. Changes and xattr
+ * the permission checks of a lookup and of access with AT_EACCESS are then the program's (kept between reads:
+ * {@link FsIdentity}). Changes and xattr
  * reads, where other capabilities matter (trusted.* xattrs need CAP_SYS_ADMIN), run on the sandbox user's
  * {@link Executor} instead: a thread with the sandbox's uid and gid, no groups and no capabilities.
  */
@@ -136,14 +137,9 @@ public final class MetadataCalls implements AutoCloseable {
                 || nr == FACCESSAT2 || nr == READLINK || nr == READLINKAT || nr == STATFS || nr == CHDIR
                 || nr == OPEN || nr == OPENAT || nr == INOTIFY_ADD_WATCH) {
             if (!canSwitch()) return onUserThread(n);
-            int oldGid = FileMeta.setfsgid(gid);
-            int oldUid = FileMeta.setfsuid(uid);
-            try {
-                return perform(n);
-            } finally {
-                FileMeta.setfsuid(oldUid);
-                FileMeta.setfsgid(oldGid);
-            }
+            // Kept after the call: the next read of this sandbox needs it again (FsIdentity).
+            FsIdentity.become(uid, gid);
+            return perform(n);
         }
         return onUserThread(n);
     }

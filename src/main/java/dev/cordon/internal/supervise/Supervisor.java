@@ -159,6 +159,7 @@ public final class Supervisor {
                 due = timers.poll();
             }
             try {
+                FsIdentity.own();
                 due.task.run();
             } catch (RuntimeException e) {
                 System.err.println("cordon: supervisor timer error: " + e);
@@ -170,6 +171,7 @@ public final class Supervisor {
         switch (watch) {
             case WakeWatch w -> Sys.eventfdDrain(w.fd());
             case ExitWatch w -> {
+                FsIdentity.own();
                 remove(w);
                 w.watcher().mainExited();
             }
@@ -178,6 +180,7 @@ public final class Supervisor {
                     answer(w, notif, resp);
                     if (++w.received == DEDICATE_AFTER && w.sync) dedicate(w);
                 } else if ((ev & (Sys.EPOLLHUP | Sys.EPOLLERR)) != 0) {
+                    FsIdentity.own();
                     remove(w);
                     Sys.closeQuietly(w.fd);
                     w.watcher.allProcessesGone();
@@ -225,6 +228,7 @@ public final class Supervisor {
                 }
             }
         }
+        FsIdentity.own();
         Sys.closeQuietly(w.fd);
         schedule(0, w.watcher::allProcessesGone);
     }
