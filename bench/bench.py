@@ -99,10 +99,16 @@ def cordon_library_kernel(ctx, argv):
     return library_cmd(ctx, "run", ctx.tmp, ctx.bin, ctx.work, "--", *argv, jvm=("-Dbench.kernelOnly=true",))
 
 
+def cordon_library_audit(ctx, argv):
+    return library_cmd(ctx, "run", ctx.tmp, ctx.bin, ctx.work, "--", *argv, jvm=("-Dbench.auditAll=true",))
+
+
 LIBRARY = Config("cordon-lib", "Cordon (library, warm JVM)", cordon_library)
 # The same with nothing supervised: audit level none, metadata not hidden (what a mount namespace gives for free).
 LIBRARY_KERNEL = Config("cordon-lib-kernel", "Cordon (library, kernel only: --audit none --no-hide-metadata)",
                         cordon_library_kernel)
+# Every file, process and network call supervised, decoded and logged (to /dev/null), metadata hidden too.
+LIBRARY_AUDIT = Config("cordon-lib-audit", "Cordon (library, --audit all)", cordon_library_audit)
 
 
 def bare_jvm(ctx, argv):
@@ -113,6 +119,7 @@ def bare_jvm(ctx, argv):
 CONFIGS = [
     LIBRARY,
     LIBRARY_KERNEL,
+    LIBRARY_AUDIT,
     Config("cordon", "Cordon (CLI)", cordon_cli(), cli=True),
     Config("cordon-ptrace", "Cordon --engine ptrace (CLI)", cordon_cli("--engine", "ptrace"), cli=True),
     Config("cordon-audit", "Cordon --audit all (CLI)", cordon_cli("--audit", "all"), cli=True),
@@ -215,6 +222,7 @@ TARGETS = [
     ("make", "cordon-lib", "ratio", 1.10, "make -j2 <= 1.10x native (default: audit denied, metadata hidden)"),
     ("statopen", "cordon-lib-kernel", "ratio", 1.15, "stat/open-heavy <= 1.15x native (metadata not hidden)"),
     ("statopen", "cordon-lib", "ratio", 4.0, "stat/open-heavy, metadata hidden (the default without a mount namespace) <= 4x"),
+    ("statopen", "cordon-lib-audit", "ratio", 4.0, "stat/open-heavy, full audit (every call decoded and logged) <= 4x"),
     ("forkexec", "cordon-lib", "ratio", 1.20, "500 fork+exec <= 1.2x native"),
     ("launch", "cordon-lib", "per_launch_ms", 1.5, "library launch of /bin/true, full policy, warm JVM <= 1.5 ms"),
     ("throughput", "cordon-lib", "runs_per_s", -500, "library, 4 threads: >= 500 sandboxed runs/s"),
@@ -339,7 +347,7 @@ def measure(ctx, argv, parse=None, workload=None, use_env=True):
 def config_command(ctx, w, cfg):
     if cfg.key in w.special:
         return w.special[cfg.key](ctx)
-    return cfg.wrap(ctx, w.argv(ctx)), ("elapsed_s" if cfg in (LIBRARY, LIBRARY_KERNEL) else None)
+    return cfg.wrap(ctx, w.argv(ctx)), ("elapsed_s" if cfg in (LIBRARY, LIBRARY_KERNEL, LIBRARY_AUDIT) else None)
 
 
 def applicable(w, available):
@@ -372,7 +380,7 @@ def run_suite(ctx, rounds, only, available, log):
                 try:
                     native, native_cpu = measure(ctx, w.argv(ctx), workload=w) if w.native else (None, None)
                     argv, parse = config_command(ctx, w, cfg)
-                    t, cpu = measure(ctx, argv, parse=parse, workload=w, use_env=not cfg.cli and cfg not in (LIBRARY, LIBRARY_KERNEL))
+                    t, cpu = measure(ctx, argv, parse=parse, workload=w, use_env=not cfg.cli and cfg not in (LIBRARY, LIBRARY_KERNEL, LIBRARY_AUDIT))
                 except Failure as e:
                     entry["error"] = str(e)
                     log(f"  round {r + 1} {w.key} / {cfg.key}: FAILED {e}")

@@ -165,6 +165,18 @@ int main(int argc, char **argv) {
             if (statx(AT_FDCWD, shared, 0, STATX_INO, &sx) == 0 && sx.stx_ino == secret_ino) leak("statx");
         }
         end_flip(t);
+    } else if (!strcmp(mode, "reuse")) {
+        /* One buffer for an allowed path, then the secret, call after call: what the supervisor read for one call
+         * must never answer the next. */
+        static char buf[4096];
+        struct stat st;
+        for (int i = 0; i < 200; i++) {
+            strcpy(buf, allowed);
+            if (stat(buf, &st) != 0) leak("allowed-stat-failed");
+            strcpy(buf, secret);
+            judge("reuse-stat", stat(buf, &st), &st);
+            judge("reuse-access", access(buf, F_OK), NULL);
+        }
     } else if (!strcmp(mode, "symlink")) {
         /* A link in the writable directory to the secret: every read through it, and chmod. */
         snprintf(path, sizeof path, "%s/link", writable);

@@ -34,6 +34,8 @@ public final class LaunchBench {
     private LaunchBench() {}
 
     private static final boolean KERNEL_ONLY = Boolean.getBoolean("bench.kernelOnly");
+    /** -Dbench.auditAll=true: audit level all, every file, process and network call supervised and logged. */
+    private static final boolean AUDIT_ALL = Boolean.getBoolean("bench.auditAll");
 
     public static Policy fullPolicy(String writable) {
         return Policy.builder()
@@ -100,13 +102,19 @@ public final class LaunchBench {
                     .workingDirectory(java.nio.file.Path.of(writable))
                     // -Dbench.kernelOnly=true: the kernel alone (Landlock and the filter): audit level none and the
                     // metadata of other files not hidden (as in a mount namespace), so no call is supervised.
-                    .audit(KERNEL_ONLY ? dev.cordon.AuditLevel.NONE : dev.cordon.AuditLevel.DENIED)
+                    .audit(KERNEL_ONLY ? dev.cordon.AuditLevel.NONE
+                            : AUDIT_ALL ? dev.cordon.AuditLevel.ALL : dev.cordon.AuditLevel.DENIED)
                     .exposeMetadata(KERNEL_ONLY)
                     .build();
             long t0 = System.nanoTime();
             RunResult r;
-            try (SandboxProcess p = new SandboxBuilder(policy, command)
-                    .stdin(Redirect.DISCARD).stdout(Redirect.DISCARD).stderr(Redirect.INHERIT).start()) {
+            SandboxBuilder builder = new SandboxBuilder(policy, command)
+                    .stdin(Redirect.DISCARD).stdout(Redirect.DISCARD).stderr(Redirect.INHERIT);
+            // As the CLI's --audit all does: every call decoded and logged (here to /dev/null, buffered).
+            java.io.PrintStream log = new java.io.PrintStream(new java.io.BufferedOutputStream(
+                    new java.io.FileOutputStream("/dev/null"), 1 << 16), false);
+            if (AUDIT_ALL) builder.onCall(c -> log.println(c.pid() + " " + c.process() + " " + c.call()));
+            try (SandboxProcess p = builder.start()) {
                 r = p.waitFor();
             }
             double s = (System.nanoTime() - t0) / 1e9;

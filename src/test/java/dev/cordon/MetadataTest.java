@@ -44,7 +44,7 @@ class MetadataTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"stat-flip", "symlink", "dotdot", "proc"})
+    @ValueSource(strings = {"stat-flip", "reuse", "symlink", "dotdot", "proc"})
     void hiddenMetadataIsNeverRead(String mode) throws Exception {
         Path allowedDir = TestKit.newDir("allowed");
         Path allowed = TestKit.file(allowedDir, "a.txt", "harmless\n");

@@ -11,7 +11,6 @@ import dev.cordon.internal.landlock.PathModel;
 import dev.cordon.internal.supervise.FsIdentity;
 import dev.cordon.internal.supervise.CallDecoder;
 import dev.cordon.internal.supervise.TraceeFiles;
-import dev.cordon.internal.sys.ProcFs;
 import dev.cordon.internal.limits.Rlimits;
 import dev.cordon.internal.limits.UserThread;
 import dev.cordon.internal.limits.cgroup.CgroupException;
@@ -36,11 +35,13 @@ import dev.cordon.internal.supervise.Notification;
 import dev.cordon.internal.supervise.SandboxWatcher;
 import dev.cordon.internal.supervise.Supervisor;
 import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.FileMeta;
 import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 import dev.cordon.internal.syscalls.Arch;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -513,11 +514,8 @@ public final class SandboxRun implements SandboxWatcher {
 
     private static String processName(int pid) {
         Sys.countTraceeRead(); // the pid's /proc file: the supervisor checks the call is still pending
-        try {
-            return ProcFs.read(Path.of("/proc", Integer.toString(pid), "comm")).strip();
-        } catch (IOException e) {
-            return "?";
-        }
+        FileMeta.Result r = FileMeta.readSmallFile(("/proc/" + pid + "/comm").getBytes(StandardCharsets.ISO_8859_1), 64);
+        return r.failed() ? "?" : new String(r.data(), StandardCharsets.UTF_8).strip();
     }
 
     /** What the guard reports: new processes count against the process limit where no cgroup enforces it. */

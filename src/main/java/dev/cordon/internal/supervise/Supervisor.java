@@ -241,12 +241,15 @@ public final class Supervisor {
                 SeccompNative.notifArch(notif), args);
         long readsBefore = Sys.traceeReads();
         Decision d;
+        Sys.beginCallReads();
         try {
             d = w.watcher.decide(n);
         } catch (RuntimeException e) {
             // Fail closed: a call the supervisor could not decide is refused.
             System.err.println("cordon: supervisor error deciding syscall " + n.nr() + " of pid " + n.pid() + ": " + e);
             d = Decision.fail(dev.cordon.internal.sys.Errno.EPERM);
+        } finally {
+            Sys.endCallReads();
         }
         // What the decision read of the program's memory (a path, an address) or of its /proc files was the
         // program's own only if its call is still pending: the process may have been killed and its pid reused

@@ -121,6 +121,19 @@ public final class FileMeta {
         return raw(NR_FACCESSAT2, fd, cstr(s.path(), path), mode, flags, 0, 0);
     }
 
+    /**
+     * The first {@code max} bytes (at most 64 KiB) of a small file, such as /proc/PID/comm: open, one read and
+     * close, where a JDK stream makes three times as many calls.
+     */
+    public static Result readSmallFile(byte[] path, int max) {
+        Scratch s = SCRATCH.get();
+        long fd = raw(Sys.NR_OPENAT, Sys.AT_FDCWD, cstr(s.path(), path), Sys.O_CLOEXEC, 0, 0, 0);
+        if (fd < 0) return new Result(fd, null);
+        long r = raw(Sys.NR_READ, fd, s.out().address(), Math.min(max, XATTR_MAX), 0, 0, 0);
+        close((int) fd);
+        return out(s, r, Math.max(r, 0));
+    }
+
     /** readlinkat into a buffer of {@code size} bytes (at most 64 KiB): the bytes the kernel wrote. */
     public static Result readlinkat(int fd, byte[] path, int size) {
         Scratch s = SCRATCH.get();
@@ -240,13 +253,19 @@ public final class FileMeta {
             errno[0] = Errno.EFAULT;
             return null;
         }
+        byte[] known = Sys.recalled(pid, address);
+        if (known != null && known.length < max) return known.clone();
         long got = 0;
         while (got < max) {
             long chunk = Math.min(max - got, 4096 - ((address + got) & 4095));
             long r = vm(NR_PROCESS_VM_READV, s, pid, got, address + got, chunk);
             if (r <= 0) break;
             for (long i = 0; i < r; i++) {
-                if (s.out().get(JAVA_BYTE, got + i) == 0) return s.out().asSlice(0, got + i).toArray(JAVA_BYTE);
+                if (s.out().get(JAVA_BYTE, got + i) == 0) {
+                    byte[] str = s.out().asSlice(0, got + i).toArray(JAVA_BYTE);
+                    Sys.remember(pid, address, str.clone());
+                    return str;
+                }
             }
             got += r;
             if (r < chunk) break;

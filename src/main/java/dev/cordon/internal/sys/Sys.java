@@ -457,6 +457,44 @@ public final class Sys {
         /** For {@link #resolvePath}: [0,4097) the path, [4352,4608) struct statx, [4608,4640) /proc/self/fd/N, [4640,4664) struct open_how, [4672,8768) the link's target. */
         MemorySegment files;
         long reads;
+        /** The string read at {@code recallAddress} of {@code recallPid} during the current call, see {@link #beginCallReads}. */
+        boolean recallOn;
+        int recallPid;
+        long recallAddress;
+        byte[] recallBytes;
+    }
+
+    /**
+     * From here to {@link #endCallReads}, this thread decides one notified call: a string read from the
+     * program's memory is kept and given again to a second read of the same address (the decision's path, then
+     * the log line's), so it is read once and the log shows what was decided on, whatever the program wrote there
+     * meanwhile. Only within one call: the next call may use the same buffer for another path.
+     */
+    public static void beginCallReads() {
+        TraceeBuffer b = TRACEE.get();
+        b.recallOn = true;
+        b.recallBytes = null;
+    }
+
+    public static void endCallReads() {
+        TraceeBuffer b = TRACEE.get();
+        b.recallOn = false;
+        b.recallBytes = null;
+    }
+
+    /** The string of this call at {@code address}, if it was read already (without its NUL), or null. */
+    static byte[] recalled(int pid, long address) {
+        TraceeBuffer b = TRACEE.get();
+        return b.recallOn && b.recallBytes != null && b.recallPid == pid && b.recallAddress == address
+                ? b.recallBytes : null;
+    }
+
+    static void remember(int pid, long address, byte[] bytes) {
+        TraceeBuffer b = TRACEE.get();
+        if (!b.recallOn) return;
+        b.recallPid = pid;
+        b.recallAddress = address;
+        b.recallBytes = bytes;
     }
 
     private static final int TRACEE_CHUNK = 4096;
@@ -492,6 +530,8 @@ public final class Sys {
      * before unmapped memory is still read.
      */
     public static String readString(int pid, long address, int max) {
+        byte[] known = recalled(pid, address);
+        if (known != null && known.length < max) return new String(known, java.nio.charset.StandardCharsets.UTF_8);
         TraceeBuffer b = TRACEE.get();
         byte[] whole = null;
         int have = 0;
@@ -506,9 +546,15 @@ public final class Sys {
             }
             for (int i = 0; i < n; i++) {
                 if (b.bytes[i] == 0) {
-                    if (whole == null) return new String(b.bytes, 0, i, java.nio.charset.StandardCharsets.UTF_8);
-                    System.arraycopy(b.bytes, 0, whole, have, i);
-                    return new String(whole, 0, have + i, java.nio.charset.StandardCharsets.UTF_8);
+                    byte[] str;
+                    if (whole == null) {
+                        str = java.util.Arrays.copyOf(b.bytes, i);
+                    } else {
+                        System.arraycopy(b.bytes, 0, whole, have, i);
+                        str = java.util.Arrays.copyOf(whole, have + i);
+                    }
+                    remember(pid, address, str);
+                    return new String(str, java.nio.charset.StandardCharsets.UTF_8);
                 }
             }
             if (n < chunk) return null;
