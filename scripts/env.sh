@@ -89,7 +89,9 @@ cordon_train_aot_cache() {
 # Sets CORDON_JVM_OPTIONS (an array) for a CLI run with arguments "$@"; the cache is chosen by the arguments. No
 # forks. Measured on the CLI's start-up (README, "Speed"): the serial collector and C1 only start fastest, and
 # compiling later (thresholds x10) cuts a quarter of the start-up's CPU time, C1 compiling code that runs once;
-# the supervisor's hot paths are still compiled after a few thousand calls.
+# the supervisor's hot paths are still compiled after a few thousand calls. -AOTReplayTraining: the cache's
+# training profiles (JEP 515) would have a thread compile, at start, every method the training run compiled:
+# 20-35 ms of CPU for a plain run, for code that mostly runs once (diagnostic flag, hence the unlock).
 cordon_jvm_options() {
     local aot="$CORDON_HOME/target/cordon.aot" arg
     case "${1:-}" in
@@ -102,7 +104,8 @@ cordon_jvm_options() {
             done ;;
         *) aot="$CORDON_HOME/target/cordon-files.aot" ;;
     esac
-    CORDON_JVM_OPTIONS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:-UsePerfData -Xlog:aot=off -Xlog:cds=off)
+    CORDON_JVM_OPTIONS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:-UsePerfData -Xlog:aot=off -Xlog:cds=off
+        -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining)
     if [ -f "$aot" ]; then CORDON_JVM_OPTIONS+=("-XX:AOTCache=$aot"); fi
 }
 

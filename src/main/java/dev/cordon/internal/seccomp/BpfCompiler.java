@@ -128,12 +128,23 @@ public final class BpfCompiler {
                 if (arch.name(nr) == null) outcome = spec.unknownSyscallAction();
                 else if (!byNr.containsKey(nr)) outcome = spec.defaultAction();
                 else outcome = outcome(nr, byNr.get(nr));
-                if (segs.isEmpty() || !segs.getLast().outcome().equals(outcome)) segs.add(new Segment(nr, outcome));
+                if (segs.isEmpty() || !sameOutcome(segs.getLast().outcome(), outcome)) segs.add(new Segment(nr, outcome));
             }
-            if (segs.isEmpty() || !segs.getLast().outcome().equals(spec.unknownSyscallAction())) {
+            if (segs.isEmpty() || !sameOutcome(segs.getLast().outcome(), spec.unknownSyscallAction())) {
                 segs.add(new Segment(arch.tableSize(), spec.unknownSyscallAction()));
             }
             return segs;
+        }
+
+        /**
+         * Whether two numbers' outcomes can share a range: the same action (the same 32-bit value returned), or
+         * the same block. Not the records' equals: their generated equals runs through a method handle chain,
+         * which costs the CLI's cold start several milliseconds over the ~460 numbers (README, "Speed"). A block
+         * is made per number, so two numbers never share one.
+         */
+        static boolean sameOutcome(Object a, Object b) {
+            if (a == b) return true;
+            return a instanceof Action x && b instanceof Action y && x.ret() == y.ret();
         }
 
         /** Most restrictive first; rules after an unconditional one can never win and are dropped. */
@@ -151,11 +162,11 @@ public final class BpfCompiler {
 
         Node search(List<Segment> segs, int from, int to) {
             if (to - from == 1) {
-                return switch (segs.get(from).outcome()) {
-                    case Action a -> ret(a);
-                    case Block b -> block(b);
-                    default -> throw new IllegalStateException();
-                };
+                // instanceof, not a pattern switch (start-up: see Action#severity).
+                Object outcome = segs.get(from).outcome();
+                if (outcome instanceof Action a) return ret(a);
+                if (outcome instanceof Block b) return block(b);
+                throw new IllegalStateException();
             }
             int mid = (from + to) >>> 1;
             Node j = add(Bpf.JMP | Bpf.JGE | Bpf.K, (int) segs.get(mid).lo());
