@@ -27,25 +27,11 @@ public final class Main {
         dev.cordon.internal.sys.Sys.exitGroup(code);
     }
 
-    /** {@link dev.cordon.internal.launch.Launcher#prepare()}; a failure here is met again, and reported, by the launch itself. */
-    private static void prepareLaunch() {
-        try {
-            dev.cordon.internal.launch.Launcher.prepare();
-        } catch (Throwable t) {
-            // Left to the launch (the same class initialisation fails there, with its own report).
-        }
-    }
-
     static int run(String[] args) {
         // The common line, read without picocli (see QuickParse); everything else goes to picocli.
         if (args.length > 1 && (args[0].equals("run") || args[0].equals("trace"))) {
             Args quick = QuickParse.parse(RunCommand.OPTIONS, args, 1);
-            if (quick != null) {
-                // Linking the native calls takes tens of milliseconds of a fresh JVM: done on a second thread while
-                // this one builds the policy, expands the rules and compiles the filter (README, "Speed").
-                Thread.ofPlatform().daemon().name("cordon-prepare").start(Main::prepareLaunch);
-                return new RunCommand(args[0].equals("trace")).execute(quick, new PrintWriter(System.err, true));
-            }
+            if (quick != null) return new RunCommand(args[0].equals("trace")).execute(quick, new PrintWriter(System.err, true));
         }
         return PicocliMain.run(args);
     }
