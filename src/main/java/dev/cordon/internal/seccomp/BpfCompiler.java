@@ -2,7 +2,6 @@ package dev.cordon.internal.seccomp;
 
 import dev.cordon.internal.syscalls.Arch;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,7 +149,9 @@ public final class BpfCompiler {
         /** Most restrictive first; rules after an unconditional one can never win and are dropped. */
         Object outcome(int nr, List<Rule> rules) {
             List<Rule> sorted = new ArrayList<>(rules);
-            sorted.sort(Comparator.comparingInt((Rule r) -> r.action().severity()).reversed());
+            // A lambda of ours, not Comparator.comparingInt(...).reversed(): the JDK's lambda there is generated at
+            // run time on every CLI start, ours is kept in the AOT cache. Stable: equal severities keep their order.
+            sorted.sort((x, y) -> Integer.compare(y.action().severity(), x.action().severity()));
             List<Rule> live = new ArrayList<>();
             for (Rule r : sorted) {
                 live.add(r);
