@@ -105,29 +105,29 @@ public final class SandboxBuilder {
         try {
             Redirect[] redirects = {stdin, stdout, stderr};
             for (int i = 0; i < 3; i++) {
-                switch (redirects[i]) {
-                    case Redirect.Inherit r -> childFds[i] = i;
-                    case Redirect.Discard r -> {
-                        childFds[i] = Sys.open("/dev/null", (i == 0 ? Sys.O_RDONLY : Sys.O_WRONLY) | Sys.O_CLOEXEC, 0);
-                        toClose.add(childFds[i]);
-                    }
-                    case Redirect.File f -> {
-                        childFds[i] = openRedirect(f, i == 0);
-                        toClose.add(childFds[i]);
-                    }
-                    case Redirect.Bytes b -> {
-                        if (i != 0) throw new PolicyException("bytes can only be given as standard input");
-                        int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
-                        childFds[i] = pipe[0];
-                        toClose.add(pipe[0]);
-                        feeders.add(new Object[] {pipe[1], b.data()});
-                    }
-                    case Redirect.Pipe p -> {
-                        int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
-                        childFds[i] = i == 0 ? pipe[0] : pipe[1];
-                        parentEnds[i] = i == 0 ? pipe[1] : pipe[0];
-                        toClose.add(childFds[i]);
-                    }
+                // instanceof, not a pattern switch: its bootstrap costs the CLI's start-up a generated class.
+                Redirect redirect = redirects[i];
+                if (redirect instanceof Redirect.Inherit) {
+                    childFds[i] = i;
+                } else if (redirect instanceof Redirect.Discard) {
+                    childFds[i] = Sys.open("/dev/null", (i == 0 ? Sys.O_RDONLY : Sys.O_WRONLY) | Sys.O_CLOEXEC, 0);
+                    toClose.add(childFds[i]);
+                } else if (redirect instanceof Redirect.File f) {
+                    childFds[i] = openRedirect(f, i == 0);
+                    toClose.add(childFds[i]);
+                } else if (redirect instanceof Redirect.Bytes b) {
+                    if (i != 0) throw new PolicyException("bytes can only be given as standard input");
+                    int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
+                    childFds[i] = pipe[0];
+                    toClose.add(pipe[0]);
+                    feeders.add(new Object[] {pipe[1], b.data()});
+                } else if (redirect instanceof Redirect.Pipe) {
+                    int[] pipe = Sys.pipe2(Sys.O_CLOEXEC);
+                    childFds[i] = i == 0 ? pipe[0] : pipe[1];
+                    parentEnds[i] = i == 0 ? pipe[1] : pipe[0];
+                    toClose.add(childFds[i]);
+                } else {
+                    throw new IllegalStateException("unknown redirect " + redirect);
                 }
             }
             long outputLimit = policy.limits().outputBytes();

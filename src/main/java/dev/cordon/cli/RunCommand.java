@@ -170,6 +170,10 @@ final class RunCommand {
         });
         if (trace) builder.onCall(c -> err.println("[" + c.pid() + " " + c.process() + "] " + c.call() + " = allowed"));
         launched = true;
+        // Linking the native calls takes tens of milliseconds of a fresh JVM: done on a second thread while this one
+        // expands the rules and compiles the filter (README, "Speed"). Not before a usage error is ruled out: an
+        // exit by System.exit would wait for that thread.
+        Thread.ofPlatform().daemon().name("cordon-prepare").start(RunCommand::prepareLaunch);
         try (SandboxProcess process = builder.start(); ViolationLog closing = log) {
             RunResult result = process.waitFor();
             if (!quiet) err.println(Report.summary(result));
@@ -190,6 +194,15 @@ final class RunCommand {
         } catch (IOException e) {
             err.println("cordon: --log: " + e.getMessage());
             return Main.EXIT_SETUP;
+        }
+    }
+
+    /** {@link dev.cordon.internal.launch.Launcher#prepare()}; a failure here is met again, and reported, by the launch. */
+    private static void prepareLaunch() {
+        try {
+            dev.cordon.internal.launch.Launcher.prepare();
+        } catch (Throwable t) {
+            // Left to the launch: the same class initialisation fails there, with its own report.
         }
     }
 

@@ -51,23 +51,41 @@ import java.util.function.Consumer;
 public final class Launcher {
     private Launcher() {}
 
-    private static final boolean ROOT = Sys.geteuid() == 0;
-    private static final int LAST_CAP = Credentials.lastCapability();
     /**
-     * Root with CAP_SYS_RESOURCE sets a held child's rlimits itself; without it (as in many containers) prlimit
-     * on another user's process is refused, and a thread with the sandbox's uid and gid does it instead, at
-     * the price of a hand-off per launch. Read once, from the class's initialising (unrestricted) thread.
+     * What a launch needs from the kernel and the C library, made on first use: the credentials read once and
+     * every native call of the launch thread linked. A holder of its own, so that {@link #prepare()} can do this
+     * (tens of milliseconds in a fresh JVM: JDK 25 generates the downcall stub at run time) on another thread
+     * while {@link #start} expands the rules and compiles the filter, which need no native call.
      */
-    private static final boolean PRLIMIT_NEEDS_USER_THREAD = ROOT && !Credentials.effective(Credentials.CAP_SYS_RESOURCE);
-    private static final int FILTER_FLAGS = SeccompNative.FLAG_NEW_LISTENER
-            | (SeccompNative.filterFlagKnown(SeccompNative.FLAG_WAIT_KILLABLE_RECV) ? SeccompNative.FLAG_WAIT_KILLABLE_RECV : 0);
+    private static final class Natives {
+        static final boolean ROOT = Sys.geteuid() == 0;
+        static final int LAST_CAP = Credentials.lastCapability();
+        /**
+         * Root with CAP_SYS_RESOURCE sets a held child's rlimits itself; without it (as in many containers) prlimit
+         * on another user's process is refused, and a thread with the sandbox's uid and gid does it instead, at
+         * the price of a hand-off per launch. Read once, from the class's initialising (unrestricted) thread.
+         */
+        static final boolean PRLIMIT_NEEDS_USER_THREAD = ROOT && !Credentials.effective(Credentials.CAP_SYS_RESOURCE);
+        static final int FILTER_FLAGS = SeccompNative.FLAG_NEW_LISTENER
+                | (SeccompNative.filterFlagKnown(SeccompNative.FLAG_WAIT_KILLABLE_RECV) ? SeccompNative.FLAG_WAIT_KILLABLE_RECV : 0);
+        /** Whether the kernel has seccomp user notification (SECCOMP_RET_USER_NOTIF). */
+        static final boolean USER_NOTIF = SeccompNative.actionAvailable(0x7fc00000);
 
-    static {
-        // After Landlock the launch thread may be unable to read the application's classes: link every
-        // native function it calls and load every class it may touch (its error path included) now.
-        Spawn.link();
-        Errno.describe(Errno.EPERM);
-        new SyscallException("posix_spawn", Errno.EPERM).getMessage();
+        static {
+            // After Landlock the launch thread may be unable to read the application's classes: link every
+            // native function it calls and load every class it may touch (its error path included) now.
+            Spawn.link();
+            Errno.describe(Errno.EPERM);
+            new SyscallException("posix_spawn", Errno.EPERM).getMessage();
+        }
+    }
+
+    /**
+     * Links the native calls of a launch and reads the credentials now; {@link #start} otherwise does it on first
+     * use. For the CLI, which calls it on a thread of its own at start-up (README, "Speed"). Idempotent.
+     */
+    public static void prepare() {
+        boolean initialised = Natives.ROOT; // reading a field initialises the holder, once
     }
 
     /**
@@ -102,19 +120,13 @@ public final class Launcher {
         // The rules as Landlock applies them, made once: the ruleset, the mount view and the supervisor's model
         // of the rules all read this.
         RuleExpansion.Expansion expansion = RuleExpansion.expand(policy.paths());
-        PathModel model = new PathModel(expansion, LandlockRuleset.abi());
         LaunchProfile.mark(prof, "rules expanded");
-        if (policy.namespaces() && ROOT && policy.workingDirectory() == null && !visible(cwd, expansion)) {
+        if (policy.namespaces() && Natives.ROOT && policy.workingDirectory() == null && !visible(cwd, expansion)) {
             cwd = Path.of("/"); // the caller's directory does not exist in the program's view
         }
         Path program = ProgramResolver.resolve(launch.command().getFirst(), policy.environment().get("PATH"), cwd);
 
         List<String> layers = new ArrayList<>();
-        boolean userNotif = SeccompNative.actionAvailable(0x7fc00000);
-        if (!userNotif) {
-            throw new SandboxException("the kernel has no seccomp user notification (Linux 5.0+): the program "
-                    + "cannot be held before its first instruction nor supervised");
-        }
 
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : policy.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
@@ -136,6 +148,14 @@ public final class Launcher {
         if (launch.learn() != null) sandboxFilter = sandboxFilter.forLearning(); // cordon learn: notify engine only
         byte[] filter = sandboxFilter.compile();
         LaunchProfile.mark(prof, "filter compiled");
+        // Also Java only, and cached: read while another thread may still be linking (see Natives).
+        Cgroups.detect();
+        // The native calls begin here (everything above is Java only: see Natives).
+        if (!Natives.USER_NOTIF) {
+            throw new SandboxException("the kernel has no seccomp user notification (Linux 5.0+): the program "
+                    + "cannot be held before its first instruction nor supervised");
+        }
+        PathModel model = new PathModel(expansion, LandlockRuleset.abi());
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
              Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
@@ -143,7 +163,7 @@ public final class Launcher {
              MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths(), expansion, policy.freshTmp()) : null) {
             LaunchProfile.mark(prof, "ruleset, spawn prepared");
             if (namespaces != 0) layers.add(namespaceLayer(namespaces));
-            if (ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
+            if (Natives.ROOT) layers.add("credentials: uid " + policy.uid() + ", gid " + policy.gid() + ", no groups, no capabilities");
             layers.add("no_new_privs");
             if (ruleset.active()) layers.add("landlock abi " + ruleset.abiVersion());
             layers.add("seccomp filter (" + filter.length / 8 + " instructions)");
@@ -169,8 +189,8 @@ public final class Launcher {
             try {
                 // The sandbox user's thread: prlimit when root lacks CAP_SYS_RESOURCE, and the metadata calls the
                 // supervisor performs for the program as root (they must be checked with the program's credentials).
-                boolean userThread = ROOT && (PRLIMIT_NEEDS_USER_THREAD || hideMetadata || changesByPath);
-                UserThread limitsThread = userThread ? UserThread.forUser(policy.uid(), policy.gid(), LAST_CAP) : null;
+                boolean userThread = Natives.ROOT && (Natives.PRLIMIT_NEEDS_USER_THREAD || hideMetadata || changesByPath);
+                UserThread limitsThread = userThread ? UserThread.forUser(policy.uid(), policy.gid(), Natives.LAST_CAP) : null;
                 LaunchProfile.mark(prof, "user thread");
                 SandboxRun.Checks checks = new SandboxRun.Checks(model, policy.tcpConnect(), policy.tcpBind(),
                         new Visibility(expansion, List.of(cwd)), hideMetadata, changesByPath, policy.audit() == AuditLevel.ALL,
@@ -238,7 +258,7 @@ public final class Launcher {
      */
     private static int namespaceFlags(Policy policy, List<String> layers) {
         if (!policy.namespaces()) return 0;
-        if (!ROOT) {
+        if (!Natives.ROOT) {
             if (!policy.bestEffort()) {
                 throw new SandboxException("namespaces need root: an ordinary user's JVM cannot create them; run "
                         + "without --namespaces, or pass --best-effort to run without them");
@@ -367,9 +387,9 @@ public final class Launcher {
                         view.apply(ruleset::allowReadBeneath, ruleset::allowWriteBeneath);
                     }
                 }
-                if (ROOT) {
+                if (Natives.ROOT) {
                     stage = "dropping privileges";
-                    Credentials.dropToUser(policy.uid(), policy.gid(), LAST_CAP);
+                    Credentials.dropToUser(policy.uid(), policy.gid(), Natives.LAST_CAP);
                 } else {
                     stage = "dropping capabilities";
                     Credentials.dropCapabilities();
@@ -381,7 +401,7 @@ public final class Launcher {
                 ruleset.restrictSelf();
                 LaunchProfile.mark(prof, "lt: landlock");
                 stage = "installing the seccomp filter";
-                listener.complete(SeccompNative.installFilter(filter, FILTER_FLAGS));
+                listener.complete(SeccompNative.installFilter(filter, Natives.FILTER_FLAGS));
                 stage = "spawning the program";
                 LaunchProfile.mark(prof, "lt: seccomp");
                 pid = spawn.spawn();

@@ -15,16 +15,16 @@ public sealed interface Action {
      * &gt; LOG &gt; ALLOW). Used when several rules of one syscall match the same call.
      */
     default int severity() {
-        return switch (this) {
-            case KillProcess _ -> 7;
-            case KillThread _ -> 6;
-            case Trap _ -> 5;
-            case Errno _ -> 4;
-            case UserNotif _ -> 3;
-            case Trace _ -> 2;
-            case Log _ -> 1;
-            case Allow _ -> 0;
-        };
+        // instanceof, not a pattern switch: each pattern switch's bootstrap costs the CLI's start-up a generated class.
+        if (this instanceof KillProcess) return 7;
+        if (this instanceof KillThread) return 6;
+        if (this instanceof Trap) return 5;
+        if (this instanceof Errno) return 4;
+        if (this instanceof UserNotif) return 3;
+        if (this instanceof Trace) return 2;
+        if (this instanceof Log) return 1;
+        if (this instanceof Allow) return 0;
+        throw new IllegalStateException("unknown action " + this);
     }
 
     /** Kill the whole process (SECCOMP_RET_KILL_PROCESS). */

@@ -2,7 +2,6 @@ package dev.cordon.internal.seccomp;
 
 import dev.cordon.internal.syscalls.Arch;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,18 +127,31 @@ public final class BpfCompiler {
                 if (arch.name(nr) == null) outcome = spec.unknownSyscallAction();
                 else if (!byNr.containsKey(nr)) outcome = spec.defaultAction();
                 else outcome = outcome(nr, byNr.get(nr));
-                if (segs.isEmpty() || !segs.getLast().outcome().equals(outcome)) segs.add(new Segment(nr, outcome));
+                if (segs.isEmpty() || !sameOutcome(segs.getLast().outcome(), outcome)) segs.add(new Segment(nr, outcome));
             }
-            if (segs.isEmpty() || !segs.getLast().outcome().equals(spec.unknownSyscallAction())) {
+            if (segs.isEmpty() || !sameOutcome(segs.getLast().outcome(), spec.unknownSyscallAction())) {
                 segs.add(new Segment(arch.tableSize(), spec.unknownSyscallAction()));
             }
             return segs;
         }
 
+        /**
+         * Whether two numbers' outcomes can share a range: the same action (the same 32-bit value returned), or
+         * the same block. Not the records' equals: their generated equals runs through a method handle chain,
+         * which costs the CLI's cold start several milliseconds over the ~460 numbers (README, "Speed"). A block
+         * is made per number, so two numbers never share one.
+         */
+        static boolean sameOutcome(Object a, Object b) {
+            if (a == b) return true;
+            return a instanceof Action x && b instanceof Action y && x.ret() == y.ret();
+        }
+
         /** Most restrictive first; rules after an unconditional one can never win and are dropped. */
         Object outcome(int nr, List<Rule> rules) {
             List<Rule> sorted = new ArrayList<>(rules);
-            sorted.sort(Comparator.comparingInt((Rule r) -> r.action().severity()).reversed());
+            // A lambda of ours, not Comparator.comparingInt(...).reversed(): the JDK's lambda there is generated at
+            // run time on every CLI start, ours is kept in the AOT cache. Stable: equal severities keep their order.
+            sorted.sort((x, y) -> Integer.compare(y.action().severity(), x.action().severity()));
             List<Rule> live = new ArrayList<>();
             for (Rule r : sorted) {
                 live.add(r);
@@ -151,11 +163,11 @@ public final class BpfCompiler {
 
         Node search(List<Segment> segs, int from, int to) {
             if (to - from == 1) {
-                return switch (segs.get(from).outcome()) {
-                    case Action a -> ret(a);
-                    case Block b -> block(b);
-                    default -> throw new IllegalStateException();
-                };
+                // instanceof, not a pattern switch (start-up: see Action#severity).
+                Object outcome = segs.get(from).outcome();
+                if (outcome instanceof Action a) return ret(a);
+                if (outcome instanceof Block b) return block(b);
+                throw new IllegalStateException();
             }
             int mid = (from + to) >>> 1;
             Node j = add(Bpf.JMP | Bpf.JGE | Bpf.K, (int) segs.get(mid).lo());

@@ -168,23 +168,22 @@ public final class Supervisor {
     }
 
     private void handle(Watch watch, int ev, MemorySegment notif, MemorySegment resp) {
-        switch (watch) {
-            case WakeWatch w -> Sys.eventfdDrain(w.fd());
-            case ExitWatch w -> {
+        // instanceof, not a pattern switch: its bootstrap costs the CLI's start-up a generated class.
+        if (watch instanceof WakeWatch w) {
+            Sys.eventfdDrain(w.fd());
+        } else if (watch instanceof ExitWatch w) {
+            FsIdentity.own();
+            remove(w);
+            w.watcher().mainExited();
+        } else if (watch instanceof ListenerWatch w) {
+            if ((ev & Sys.EPOLLIN) != 0 && SeccompNative.receive(w.fd(), notif)) {
+                answer(w, notif, resp);
+                if (++w.received == DEDICATE_AFTER && w.sync) dedicate(w);
+            } else if ((ev & (Sys.EPOLLHUP | Sys.EPOLLERR)) != 0) {
                 FsIdentity.own();
                 remove(w);
-                w.watcher().mainExited();
-            }
-            case ListenerWatch w -> {
-                if ((ev & Sys.EPOLLIN) != 0 && SeccompNative.receive(w.fd(), notif)) {
-                    answer(w, notif, resp);
-                    if (++w.received == DEDICATE_AFTER && w.sync) dedicate(w);
-                } else if ((ev & (Sys.EPOLLHUP | Sys.EPOLLERR)) != 0) {
-                    FsIdentity.own();
-                    remove(w);
-                    Sys.closeQuietly(w.fd);
-                    w.watcher.allProcessesGone();
-                }
+                Sys.closeQuietly(w.fd);
+                w.watcher.allProcessesGone();
             }
         }
     }
@@ -261,11 +260,13 @@ public final class Supervisor {
     }
 
     private static void respond(int listener, MemorySegment resp, long id, Decision d) {
-        switch (d) {
-            case Decision.Continue c -> SeccompNative.respond(listener, resp, id, 0, 0, SeccompNative.USER_NOTIF_FLAG_CONTINUE);
-            case Decision.Fail f -> SeccompNative.respond(listener, resp, id, 0, -f.errno(), 0);
-            case Decision.Value v -> SeccompNative.respond(listener, resp, id, v.value(), 0, 0);
-            case Decision.Answered a -> { }
+        // instanceof, not a pattern switch (start-up, see handle).
+        if (d instanceof Decision.Continue) {
+            SeccompNative.respond(listener, resp, id, 0, 0, SeccompNative.USER_NOTIF_FLAG_CONTINUE);
+        } else if (d instanceof Decision.Fail f) {
+            SeccompNative.respond(listener, resp, id, 0, -f.errno(), 0);
+        } else if (d instanceof Decision.Value v) {
+            SeccompNative.respond(listener, resp, id, v.value(), 0, 0);
         }
     }
 

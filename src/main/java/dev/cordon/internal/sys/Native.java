@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -24,10 +23,20 @@ final class Native {
     static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     /** An offset, not a layout VarHandle: making one spins a chain of lambda forms at start-up. */
-    private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO_OFFSET = errnoOffset(CAPTURE_LAYOUT);
     /** Per-thread errno capture buffer; automatic arena so short-lived launch threads leave nothing behind. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    /** The member layouts' sizes added up (padding is a member too): no layout path, which spins lambda forms. */
+    private static long errnoOffset(StructLayout layout) {
+        long offset = 0;
+        for (MemoryLayout m : layout.memberLayouts()) {
+            if (m.name().isPresent() && m.name().get().equals("errno")) return offset;
+            offset += m.byteSize();
+        }
+        throw new IllegalStateException("the C library's capture state has no errno");
+    }
 
     static MemorySegment capture() {
         return CAPTURE.get();
@@ -35,26 +44,6 @@ final class Native {
 
     static int errno(MemorySegment capture) {
         return capture.get(JAVA_INT, ERRNO_OFFSET);
-    }
-
-    /** The shared handle ({@link Sym}) bound to a C function, made on first use. */
-    static final class Fn {
-        private final Sym symbol;
-        private volatile MethodHandle handle;
-
-        Fn(String name) {
-            this.symbol = new Sym(name);
-        }
-
-        /** (MemorySegment capture, long, long, long, long, long, long, long) -> long. */
-        MethodHandle get() {
-            MethodHandle h = handle;
-            if (h == null) {
-                h = MethodHandles.insertArguments(Call.HANDLE, 0, symbol.address());
-                handle = h;
-            }
-            return h;
-        }
     }
 
     /**
@@ -112,8 +101,16 @@ final class Native {
         MethodHandle unused = Call.HANDLE;
     }
 
-    /** long syscall(long number, ...): every raw system call; the shared handle bound to syscall's address. */
-    static final Fn SYSCALL = new Fn("syscall");
+    /** long syscall(long number, ...): every raw system call. */
+    static final Sym SYSCALL = new Sym("syscall");
+
+    /**
+     * syscall(2) through the shared handle, errno left in {@code capture}. The handle is invoked directly, not
+     * bound to the address with insertArguments: binding generated more lambda forms at start-up (README, "Speed").
+     */
+    static long syscall(MemorySegment capture, long nr, long a0, long a1, long a2, long a3, long a4, long a5) throws Throwable {
+        return (long) Call.HANDLE.invokeExact(SYSCALL.address(), capture, nr, a0, a1, a2, a3, a4, a5);
+    }
 
     private static final Sym STRERROR = new Sym("strerror");
 

@@ -105,7 +105,7 @@ public final class Spawn {
                 ATTR_INIT, ATTR_DESTROY, ATTR_SETFLAGS, ATTR_SETSIGMASK, ATTR_SETSIGDEFAULT, SIGEMPTYSET, SIGFILLSET)) {
             Native.link(fn);
         }
-        Native.SYSCALL.get();
+        Native.link(Native.SYSCALL);
     }
 
     private static void check(String call, int err) {

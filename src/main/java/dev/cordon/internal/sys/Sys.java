@@ -62,7 +62,7 @@ public final class Sys {
         MemorySegment capture = Native.capture();
         long r;
         try {
-            r = (long) Native.SYSCALL.get().invokeExact(capture, (long) nr, a0, a1, a2, a3, a4, a5);
+            r = Native.syscall(capture, nr, a0, a1, a2, a3, a4, a5);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
