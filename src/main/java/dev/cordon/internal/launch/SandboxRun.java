@@ -95,6 +95,10 @@ public final class SandboxRun implements SandboxWatcher {
      */
     private volatile Tracer tracer;
     private volatile int heldPidfd = -1;
+    /** The program's pid, known from its held exec on (pid is set later, when posix_spawn has returned). */
+    private volatile int heldPid = -1;
+    /** Completed by the tracer once the program's exit is reaped and recorded in its process list. */
+    private final CompletableFuture<Void> rootRecorded = new CompletableFuture<>();
     /** The supervisor killed a process for a kill rule of the syscall policy (one the kernel program could not apply). */
     private volatile boolean killedForPolicy;
     private final boolean bestEffort;
@@ -373,6 +377,7 @@ public final class SandboxRun implements SandboxWatcher {
     /** The child's first exec: nothing of the program has run yet. Put everything in place, then release it. */
     private Decision hold(Notification n) {
         LaunchProfile.mark(profile, "hold");
+        heldPid = n.pid();
         sessions.add(n.pid());
         try {
             // Opened while the program is held and certainly alive: once traced, the tracer's wait may reap it
@@ -533,6 +538,11 @@ public final class SandboxRun implements SandboxWatcher {
             public TraceDecision onSyscall(int tid, SyscallStop stop) {
                 return decideAtStop(tid, stop);
             }
+
+            @Override
+            public void onExit(int exitedPid, ExitStatus status) {
+                if (exitedPid == heldPid) rootRecorded.complete(null);
+            }
         };
     }
 
@@ -573,8 +583,15 @@ public final class SandboxRun implements SandboxWatcher {
         if (t != null) {
             // The tracer's wait reaps the program and has its status (see mainExited): taken from there directly,
             // without watching the pidfd too, which cost the supervisor a wake-up of its own per run.
-            t.rootExit().thenAccept(e -> {
+            // Once the tracer has recorded the program's end (onExit comes after its reap and after the exit is
+            // entered in its process list, which account() reads), not at the reap itself.
+            rootRecorded.thenRun(() -> {
                 long end = System.nanoTime();
+                Sys.ChildExit e = t.rootExit().getNow(null);
+                if (e == null) { // not reaped by this tracer's wait: as mainExited does
+                    t.rootExit().thenAccept(x -> supervisor.schedule(0, () -> mainReaped(x, end)));
+                    return;
+                }
                 supervisor.schedule(0, () -> {
                     LaunchProfile.mark(profile, "main exited");
                     mainReaped(e, end);
