@@ -46,6 +46,36 @@ public final class LaunchBench {
                 .build();
     }
 
+    /**
+     * CPU time of the JIT compiler threads (long-lived with -XX:-UseDynamicNumberOfCompilerThreads): the JVM's
+     * CPU time minus this is what the launches cost without the compilations still going on after warm-up.
+     */
+    private static long jitNanos() {
+        long ticks = 0;
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks.toList()) {
+                try {
+                    if (!java.nio.file.Files.readString(t.resolve("comm")).startsWith("C")) continue;
+                    String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                    if (!stat.contains("(C1 Compiler") && !stat.contains("(C2 Compiler")) continue;
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                } catch (java.io.IOException ignored) {
+                    // A thread that ended meanwhile.
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return ticks * 10_000_000L; // USER_HZ 100
+    }
+
+    /** The JVM's CPU time, all threads (the sandboxed programs are not in it). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     public static void launchOnce(Policy policy) throws InterruptedException {
         try (SandboxProcess p = new SandboxBuilder(policy, "/bin/true")
                 .stdin(Redirect.DISCARD).stdout(Redirect.DISCARD).stderr(Redirect.DISCARD).start()) {
@@ -60,16 +90,20 @@ public final class LaunchBench {
             int n = Integer.parseInt(args[1]);
             Policy policy = fullPolicy(args[2]);
             for (int i = 0; i < Math.max(50, n / 2); i++) launchOnce(policy); // warm-up: JIT, class loading
+            long c0 = cpuNanos(), j0 = jitNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) launchOnce(policy);
             double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("elapsed_s=%.6f per_launch_ms=%.4f%n", s, s * 1000 / n);
+            long cpu = cpuNanos() - c0, jit = jitNanos() - j0;
+            System.out.printf("elapsed_s=%.6f per_launch_ms=%.4f jvm_cpu_per_launch_ms=%.4f without_jit_ms=%.4f%n", s,
+                    s * 1000 / n, cpu / 1e6 / n, (cpu - jit) / 1e6 / n);
         } else if (mode.equals("threads")) {
             int threads = Integer.parseInt(args[1]);
             double seconds = Double.parseDouble(args[2]);
             Policy policy = fullPolicy(args[3]);
             for (int i = 0; i < 100; i++) launchOnce(policy);
             AtomicLong runs = new AtomicLong();
+            long c0 = cpuNanos(), j0 = jitNanos();
             long t0 = System.nanoTime();
             long deadline = t0 + (long) (seconds * 1e9);
             List<Thread> list = new ArrayList<>();
@@ -89,7 +123,9 @@ public final class LaunchBench {
             for (Thread t : list) t.join();
             if (!errors.isEmpty()) throw new IllegalStateException(errors.getFirst());
             double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("runs=%d elapsed_s=%.6f runs_per_s=%.1f%n", runs.get(), s, runs.get() / s);
+            long cpu = cpuNanos() - c0, jit = jitNanos() - j0;
+            System.out.printf("runs=%d elapsed_s=%.6f runs_per_s=%.1f jvm_cpu_per_run_ms=%.4f without_jit_ms=%.4f%n",
+                    runs.get(), s, runs.get() / s, cpu / 1e6 / runs.get(), (cpu - jit) / 1e6 / runs.get());
         } else if (mode.equals("run")) {
             String root = args[1], execDir = args[2], writable = args[3];
             if (!args[4].equals("--")) throw new IllegalArgumentException("run ROOT EXEC_DIR WRITABLE_DIR -- PROGRAM...");

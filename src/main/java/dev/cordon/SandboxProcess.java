@@ -52,7 +52,7 @@ public final class SandboxProcess implements AutoCloseable {
 
     /** Completes when the program has exited and no process of the sandbox is left. */
     public CompletableFuture<RunResult> onExit() {
-        return run.result().copy();
+        return run.resultForCallers();
     }
 
     public boolean isAlive() {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What the program inherits: credentials, descriptors, environment, session, signals. */
 class ProcessIsolationTest {
@@ -62,6 +63,33 @@ class ProcessIsolationTest {
         Path dir = TestKit.newDir("cwd");
         Ran r = TestKit.run(TestKit.system().read(dir.toString()).workingDirectory(dir).build(), List.of("/bin/pwd"));
         assertThat(r.stdout().trim()).isEqualTo(dir.toString());
+    }
+
+    @Test
+    void launchLeavesTheJvmsWorkingDirectoryAlone() throws Exception {
+        // The launch thread changes directory for the program (it has an fs_struct of its own): the JVM's other
+        // threads share one, which must not follow.
+        Path before = Files.readSymbolicLink(Path.of("/proc/self/cwd"));
+        Path dir = TestKit.newDir("cwd-own");
+        Ran r = TestKit.run(TestKit.system().read(dir.toString()).workingDirectory(dir).build(), List.of("/bin/pwd"));
+        assertThat(r.stdout().trim()).isEqualTo(dir.toString());
+        assertThat(Files.readSymbolicLink(Path.of("/proc/self/cwd"))).isEqualTo(before);
+    }
+
+    @Test
+    void workingDirectoryTheSandboxUserCannotEnterIsRefusedAsSuch() throws Exception {
+        // Mode 000: neither the sandbox user (root's runs) nor the owner (uid 65534's runs) may search it.
+        Path dir = TestKit.newDir("cwd-closed");
+        Files.setPosixFilePermissions(dir, java.util.Set.of());
+        try {
+            assertThatThrownBy(() -> TestKit.run(TestKit.system().read(dir.toString()).workingDirectory(dir).build(),
+                    List.of("/bin/pwd")))
+                    .isExactlyInstanceOf(SandboxException.class)
+                    .hasMessageContaining("changing to the working directory " + dir)
+                    .hasMessageContaining("EACCES");
+        } finally {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
     }
 
     @Test

@@ -158,8 +158,9 @@ public final class Launcher {
         PathModel model = new PathModel(expansion, LandlockRuleset.abi());
         try (LandlockRuleset ruleset = LandlockRuleset.create(expansion, policy.tcpConnect(), policy.tcpBind(),
                 policy.bestEffort());
-             Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(),
-                     cwd.toString());
+             // No chdir action: the launch thread changes directory itself, before its filter, so that the
+             // child's chdir is not a supervised call (a round trip per launch).
+             Spawn.Prepared spawn = Spawn.prepare(program.toString(), launch.command(), env, launch.stdio(), null);
              MountView view = (namespaces & Sys.CLONE_NEWNS) != 0 ? MountView.prepare(policy.paths(), expansion, policy.freshTmp()) : null) {
             LaunchProfile.mark(prof, "ruleset, spawn prepared");
             if (namespaces != 0) layers.add(namespaceLayer(namespaces));
@@ -201,7 +202,7 @@ public final class Launcher {
                 run.onCall(launch.onCall());
                 run.profile = prof;
                 if (launch.learn() != null) run.observe(launch.learn());
-                LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view);
+                LaunchThread thread = new LaunchThread(policy, namespaces, ruleset, filter, spawn, view, cwd.toString());
                 thread.runAndWait(run);
                 LaunchProfile.mark(prof, "launch thread joined");
                 if (thread.failure != null) {
@@ -212,6 +213,7 @@ public final class Launcher {
                 cgroup = null; // the run owns it now
                 run.started(thread.pid, pidfd);
                 LaunchProfile.mark(prof, "started");
+                SpareThread.replenish();
                 return run;
             } finally {
                 if (cgroup != null) cgroup.close();
@@ -314,6 +316,50 @@ public final class Launcher {
         };
     }
 
+    /**
+     * A platform thread started ahead of time to serve as the next launch thread: starting a thread costs a
+     * clone and two hand-offs between it and its starter (HotSpot waits for it to initialise, then lets it
+     * run), which the caller otherwise pays on its launch's critical path. The spare is started once a launch
+     * is under way (the program running meanwhile) and serves one launch only: it ends with it, restricted.
+     * It is created as the fresh launch thread was, by a caller's (unrestricted) thread, and runs nothing
+     * before its launch.
+     */
+    private static final class SpareThread {
+        private static final java.util.concurrent.atomic.AtomicReference<SpareThread> SPARE =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        private final CompletableFuture<Runnable> job = new CompletableFuture<>();
+        private final Thread thread = Thread.ofPlatform().name("cordon-launch").daemon().unstarted(() -> job.join().run());
+
+        private SpareThread() {
+            thread.start();
+        }
+
+        /** The spare if there is one (taken), else a thread started now. */
+        static SpareThread take() {
+            SpareThread s = SPARE.getAndSet(null);
+            return s != null ? s : new SpareThread();
+        }
+
+        /** Hands the launch to the thread; returns the thread, to be joined. */
+        Thread run(Runnable launch) {
+            job.complete(launch);
+            return thread;
+        }
+
+        /** Starts a spare for the next launch unless one is waiting. */
+        static void replenish() {
+            if (SPARE.get() != null) return;
+            SpareThread s;
+            try {
+                s = new SpareThread();
+            } catch (RuntimeException | OutOfMemoryError e) {
+                return; // no thread to spare now: the next launch starts its own (and reports a failure to)
+            }
+            if (!SPARE.compareAndSet(null, s)) s.run(() -> {}); // another caller was first: this one just ends
+        }
+    }
+
     /** The short-lived thread that restricts itself and spawns. Never a virtual thread: restrictions are per OS thread. */
     private static final class LaunchThread implements Runnable {
         private final Policy policy;
@@ -322,6 +368,7 @@ public final class Launcher {
         private final LandlockRuleset ruleset;
         private final byte[] filter;
         private final Spawn.Prepared spawn;
+        private final String cwd;
         /** The listener, handed to the caller's thread, which registers it: the launch thread must not run our code. */
         private final CompletableFuture<Integer> listener = new CompletableFuture<>();
         volatile int pid = -1;
@@ -330,8 +377,9 @@ public final class Launcher {
         volatile LaunchProfile prof;
 
         LaunchThread(Policy policy, int namespaces, LandlockRuleset ruleset, byte[] filter, Spawn.Prepared spawn,
-                     MountView view) {
+                     MountView view, String cwd) {
             this.policy = policy;
+            this.cwd = cwd;
             this.namespaces = namespaces;
             this.view = view;
             this.ruleset = ruleset;
@@ -346,8 +394,7 @@ public final class Launcher {
         void runAndWait(SandboxRun run) {
             prof = run.profile;
             LaunchProfile.mark(prof, "lt: creating");
-            Thread t = Thread.ofPlatform().name("cordon-launch").unstarted(this);
-            t.start();
+            Thread t = SpareThread.take().run(this);
             LaunchProfile.mark(prof, "lt: started");
             boolean interrupted = false;
             int fd = -1;
@@ -378,7 +425,12 @@ public final class Launcher {
         public void run() {
             LaunchProfile.mark(prof, "lt: running");
             try {
-                if (namespaces != 0) {
+                // The working directory is per fs_struct, shared by the JVM's threads: this thread takes a copy of
+                // its own (a mount namespace's unshare below implies it) and the child inherits it.
+                if (namespaces == 0) {
+                    stage = "unsharing the working directory";
+                    Sys.unshare(Sys.CLONE_FS);
+                } else {
                     stage = "creating namespaces";
                     Sys.unshare(namespaces);
                     if ((namespaces & Sys.CLONE_NEWUTS) != 0) Sys.sethostname(HOSTNAME);
@@ -394,6 +446,10 @@ public final class Launcher {
                     stage = "dropping capabilities";
                     Credentials.dropCapabilities();
                 }
+                // As the sandbox's user (a directory it may not search is refused as before), and before the
+                // filter: the chdir the child made in posix_spawn was a supervised call. Landlock has no say on chdir.
+                stage = "changing to the working directory " + cwd;
+                Sys.chdir(cwd);
                 LaunchProfile.mark(prof, "lt: credentials");
                 stage = "setting no_new_privs";
                 Sys.prctl(Sys.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -97,6 +97,10 @@ public final class SandboxRun implements SandboxWatcher {
      */
     private volatile Tracer tracer;
     private volatile int heldPidfd = -1;
+    /** The program's pid, known from its held exec on (pid is set later, when posix_spawn has returned). */
+    private volatile int heldPid = -1;
+    /** Completed by the tracer once the program's exit is reaped and recorded in its process list. */
+    private final CompletableFuture<Void> rootRecorded = new CompletableFuture<>();
     /** The supervisor killed a process for a kill rule of the syscall policy (one the kernel program could not apply). */
     private volatile boolean killedForPolicy;
     private final boolean bestEffort;
@@ -378,6 +382,7 @@ public final class SandboxRun implements SandboxWatcher {
     /** The child's first exec: nothing of the program has run yet. Put everything in place, then release it. */
     private Decision hold(Notification n) {
         LaunchProfile.mark(profile, "hold");
+        heldPid = n.pid();
         sessions.add(n.pid());
         try {
             // Opened while the program is held and certainly alive: once traced, the tracer's wait may reap it
@@ -535,6 +540,11 @@ public final class SandboxRun implements SandboxWatcher {
             public TraceDecision onSyscall(int tid, SyscallStop stop) {
                 return decideAtStop(tid, stop);
             }
+
+            @Override
+            public void onExit(int exitedPid, ExitStatus status) {
+                if (exitedPid == heldPid) rootRecorded.complete(null);
+            }
         };
     }
 
@@ -571,7 +581,27 @@ public final class SandboxRun implements SandboxWatcher {
         this.pid = pid;
         this.pidfd = pidfd;
         Supervisor supervisor = Supervisor.get();
-        supervisor.watchExit(pidfd, this);
+        Tracer t = tracer;
+        if (t != null) {
+            // The tracer's wait reaps the program and has its status (see mainExited): taken from there directly,
+            // without watching the pidfd too, which cost the supervisor a wake-up of its own per run.
+            // Once the tracer has recorded the program's end (onExit comes after its reap and after the exit is
+            // entered in its process list, which account() reads), not at the reap itself.
+            rootRecorded.thenRun(() -> {
+                long end = System.nanoTime();
+                Sys.ChildExit e = t.rootExit().getNow(null);
+                if (e == null) { // not reaped by this tracer's wait: as mainExited does
+                    t.rootExit().thenAccept(x -> supervisor.schedule(0, () -> mainReaped(x, end)));
+                    return;
+                }
+                supervisor.schedule(0, () -> {
+                    LaunchProfile.mark(profile, "main exited");
+                    mainReaped(e, end);
+                });
+            });
+        } else {
+            supervisor.watchExit(pidfd, this);
+        }
         for (int i = 0; i < relays.size(); i++) {
             relays.get(i).start(() -> exceeded(LimitExceeded.OUTPUT), "cordon-output-" + pid + "-" + (i + 1));
         }
@@ -627,6 +657,14 @@ public final class SandboxRun implements SandboxWatcher {
 
     public CompletableFuture<RunResult> result() {
         return result;
+    }
+
+    /**
+     * The result for code outside Cordon to chain on: its dependents run on a virtual thread, never on the
+     * supervisor thread that completes {@link #result()}.
+     */
+    public CompletableFuture<RunResult> resultForCallers() {
+        return result.thenApplyAsync(r -> r, task -> Thread.ofVirtual().start(task));
     }
 
     @Override
@@ -701,28 +739,56 @@ public final class SandboxRun implements SandboxWatcher {
         finishing = true;
         LaunchProfile.mark(profile, "finish");
         CompletableFuture<?>[] outputs = relays.stream().map(OutputRelay::done).toArray(CompletableFuture[]::new);
-        CompletableFuture.allOf(outputs).whenComplete((v, t) -> Thread.ofVirtual().start(this::complete));
+        CompletableFuture<Void> written = CompletableFuture.allOf(outputs);
+        if (written.isDone()) {
+            // The usual case (no output relay, or all drained): accounted here on the supervisor thread, which is
+            // awake anyway, rather than after a hand-off to another thread. Only a cgroup that is not empty yet
+            // (removing it may wait for the kernel) goes to a virtual thread.
+            complete(false);
+        } else {
+            written.whenComplete((v, t) -> Thread.ofVirtual().start(() -> complete(true)));
+        }
     }
 
-    private void complete() {
+    /**
+     * Accounts for the run, removes its cgroup and completes the result. {@code mayBlock}: false on the supervisor
+     * thread, which must not wait for a busy cgroup. The result's own dependents are only waiters (get): callers
+     * of onExit() get a copy completed on another thread (resultForCallers).
+     */
+    private void complete(boolean mayBlock) {
         LaunchProfile.mark(profile, "complete");
+        RunResult r = null;
+        Throwable failure = null;
         try {
-            RunResult r = account();
+            r = account();
             LaunchProfile.mark(profile, "accounted");
-            result.complete(r);
         } catch (RuntimeException | Error e) {
-            result.completeExceptionally(e);
-        } finally {
-            LIVE.remove(this);
-            metadata.close();
-            if (cgroup != null) {
-                try {
-                    cgroup.close();
-                } catch (CgroupException e) {
-                    System.err.println("cordon: " + e.getMessage());
-                }
+            failure = e;
+        }
+        LIVE.remove(this);
+        metadata.close();
+        boolean removed = true;
+        if (cgroup != null) {
+            try {
+                removed = cgroup.tryClose();
+            } catch (RuntimeException e) {
+                removed = false;
             }
-            LaunchProfile.end(profile);
+        }
+        if (failure == null) result.complete(r);
+        else result.completeExceptionally(failure);
+        if (!removed) {
+            if (mayBlock) closeCgroup();
+            else Thread.ofVirtual().start(this::closeCgroup);
+        }
+        LaunchProfile.end(profile);
+    }
+
+    private void closeCgroup() {
+        try {
+            cgroup.close();
+        } catch (CgroupException e) {
+            System.err.println("cordon: " + e.getMessage());
         }
     }
 

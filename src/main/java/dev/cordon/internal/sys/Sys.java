@@ -177,6 +177,7 @@ public final class Sys {
         }
     }
 
+    public static final int CLONE_FS = 0x00000200;
     public static final int CLONE_NEWNS = 0x00020000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
             CLONE_NEWIPC = 0x08000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
 

@@ -198,6 +198,18 @@ public final class CgroupV1 implements CgroupDriver {
         }
 
         @Override
+        public boolean tryClose() {
+            if (closed.get()) return true;
+            // A directory already removed counts as removed (tryRmdir): close() may follow a partial success.
+            for (Path dir : dirs) {
+                if (!CgroupFs.tryRmdir(dir)) return false;
+                Cgroups.removeParentIfUnused(dir.getParent());
+            }
+            closed.set(true);
+            return true;
+        }
+
+        @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) return;
             // Usually every process is gone by now: then removing the directories is all there is to do, and a

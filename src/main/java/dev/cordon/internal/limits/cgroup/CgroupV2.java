@@ -144,6 +144,15 @@ public final class CgroupV2 implements CgroupDriver {
         }
 
         @Override
+        public boolean tryClose() {
+            if (closed.get()) return true;
+            if (!CgroupFs.tryRmdir(dir)) return false;
+            closed.set(true);
+            Cgroups.removeParentIfUnused(dir.getParent());
+            return true;
+        }
+
+        @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) return;
             // A successful rmdir proves the cgroup was empty (the kernel refuses a populated one): the usual

@@ -21,6 +21,12 @@ public sealed interface RunCgroup extends AutoCloseable permits CgroupV1.Run, Cg
     /** SIGKILLs every process in the cgroup(s), including ones forked while we kill; returns once empty. */
     void killAll();
 
+    /**
+     * Removes the cgroup directories if no process is left in them, without waiting or killing (a successful
+     * rmdir proves the cgroup empty); true once removed. On false {@link #close} is still to be called.
+     */
+    boolean tryClose();
+
     /** Kills what is left and removes the cgroup directories. Idempotent. */
     @Override
     void close();
