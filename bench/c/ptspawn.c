@@ -7,6 +7,8 @@
  *           consume, GETEVENTMSG at fork and exec events, readlink /proc/PID/exe and read /proc/PID/cmdline at
  *           each exec, read /proc/TID/status for a new tracee whose first stop came before its parent's event
  *   notrace PROGRAM not traced at all (fork+exec+wait in this driver: the same shape without ptrace)
+ *   notify  as bare, and every execve also goes to a seccomp user-notification listener (a second thread
+ *           here) that answers CONTINUE: the round trip Cordon's default engine makes at every exec
  *   hold    not traced by this driver: prints PROGRAM's pid, and releases it when a byte arrives on stdin (for
  *           a tracer in another process, e.g. Cordon's Tracer, to seize it first)
  * Prints nothing; exits with PROGRAM's status.
@@ -18,12 +20,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static char buf[65536];
+
+/* The child's filter: execve to the listener, everything else allowed (x86_64 only; measurement only). */
+static int install_listener(void) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execve, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) return -1;
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+static void *answer(void *arg) {
+    int fd = (int) (long) arg;
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    for (;;) {
+        memset(&req, 0, sizeof req);
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req)) {
+            if (errno == EINTR) continue;
+            return NULL; /* ENOENT/EBADF: the tree is gone */
+        }
+        memset(&resp, 0, sizeof resp);
+        resp.id = req.id;
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+}
 
 static void readfile(const char *fmt, int pid) {
     char path[64];
@@ -35,20 +74,36 @@ static void readfile(const char *fmt, int pid) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: ptspawn bare|cordon|engine|notrace|hold PROGRAM ARGS...\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: ptspawn bare|cordon|engine|notify|notrace|hold PROGRAM ARGS...\n"); return 2; }
     const char *mode = argv[1];
     int pipefd[2];
     if (pipe(pipefd)) { perror("pipe"); return 1; }
+    int notify = !strcmp(argv[1], "notify");
+    int fdpipe[2];
+    if (pipe(fdpipe)) return 1;
     pid_t root = fork();
     if (root < 0) { perror("fork"); return 1; }
     if (root == 0) {
         char c;
         close(pipefd[1]);
+        if (notify) {
+            int l = install_listener();
+            if (l < 0 || write(fdpipe[1], &l, sizeof l) != sizeof l) _exit(125);
+        }
         if (read(pipefd[0], &c, 1) != 1) _exit(126);
         execv(argv[2], argv + 2);
         _exit(127);
     }
     close(pipefd[0]);
+    if (notify) {
+        int l;
+        if (read(fdpipe[0], &l, sizeof l) != sizeof l) { fprintf(stderr, "no listener\n"); return 1; }
+        int pidfd = syscall(SYS_pidfd_open, root, 0);
+        int fd = syscall(SYS_pidfd_getfd, pidfd, l, 0);
+        if (fd < 0) { perror("pidfd_getfd"); return 1; }
+        pthread_t t;
+        pthread_create(&t, NULL, answer, (void *) (long) fd);
+    }
     int cordon = !strcmp(mode, "cordon");
     if (!strcmp(mode, "hold")) {
         char c;
