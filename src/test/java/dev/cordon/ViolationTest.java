@@ -153,6 +153,63 @@ class ViolationTest {
         }
     }
 
+    /** A program found executable is remembered per run by its identity: changed, it is diagnosed again. */
+    @Test
+    void aProgramChangedAfterItRanIsDiagnosedAgain() throws Exception {
+        String source = """
+                #include <errno.h>
+                #include <fcntl.h>
+                #include <stdio.h>
+                #include <string.h>
+                #include <sys/wait.h>
+                #include <unistd.h>
+                static int run(const char *p) {
+                    pid_t c = fork();
+                    if (c == 0) {
+                        execl(p, p, "noop", (char *) 0);
+                        printf("%s\\n", errno == EACCES ? "EACCES" : strerror(errno));
+                        fflush(stdout);
+                        _exit(1);
+                    }
+                    int st;
+                    waitpid(c, &st, 0);
+                    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+                }
+                static void put(const char *p, const char *data, long n) {
+                    unlink(p);
+                    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0755);
+                    if (fd < 0 || write(fd, data, n) != n) { printf("write failed\\n"); _exit(2); }
+                    close(fd);
+                }
+                static char self[4 << 20];
+                int main(int argc, char **argv) {
+                    if (argc > 1 && !strcmp(argv[1], "noop")) return 0;
+                    int fd = open("/proc/self/exe", O_RDONLY);
+                    long n = read(fd, self, sizeof self);
+                    close(fd);
+                    put(argv[1], self, n);
+                    if (run(argv[1]) == 0) printf("ran\\n");
+                    fflush(stdout);
+                    put(argv[1], "#!/bin/sh\\n", 10);
+                    run(argv[1]);
+                    return 0;
+                }
+                """;
+        Path driver = TestKit.compile("reexec", source, "-static");
+        Path work = TestKit.newDir("reexec-work");
+        Path program = work.resolve("prog");
+        List<Violation> seen = new CopyOnWriteArrayList<>();
+        try (SandboxProcess p = new SandboxBuilder(Policy.builder().execute(driver.toString())
+                .execute(work.toString()).write(work.toString()).build(), driver.toString(), program.toString())
+                .onViolation(seen::add).start()) {
+            String out = new String(p.stdout().readAllBytes());
+            p.waitFor();
+            assertThat(out).isEqualTo("ran\nEACCES\n");
+        }
+        assertThat(seen).singleElement().satisfies(v -> assertThat(v.reason()).isEqualTo("executing " + program
+                + ": its interpreter /bin/sh (from its #! line) is not under an execute rule"));
+    }
+
     @Test
     void deniedExecveIsExplained() throws Exception {
         var out = cli(List.of(), "exec", "/usr/bin/true");

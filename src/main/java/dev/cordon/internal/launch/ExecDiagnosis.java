@@ -14,13 +14,45 @@ import java.util.Optional;
 
 /**
  * Says which file made an exec fail with EACCES under the policy: the program itself, the interpreter of
- * its {@code #!} line, or its ELF interpreter (each must be under an execute rule). Only run after a
- * failure, so its cost does not matter; the kernel made the decision, this only explains it.
+ * its {@code #!} line, or its ELF interpreter (each must be under an execute rule). {@link #explain} runs
+ * after a failure; {@link #refusal} at every supervised exec, through {@link Allowed}. The kernel decides;
+ * this only explains.
  */
 final class ExecDiagnosis {
     private ExecDiagnosis() {}
 
     private static final int PT_INTERP = 3;
+
+    /**
+     * The supervisor asks {@link #refusal} at every exec, before the kernel decides, on the exec's path (two
+     * file reads and several lookups: a good part of a short program's exec). This remembers, per run, the
+     * programs found executable, by path and file identity (device, inode, modification time, size), so that
+     * a program run again costs one stat. A stale entry (its interpreter moved out of the execute rules since)
+     * can only lose an explanation: Landlock decides the exec. Refusals are not remembered.
+     */
+    static final class Allowed {
+        private static final int MAX = 1024;
+
+        private record Key(Path path, Object fileKey, long modifiedNanos, long size) {}
+
+        private final java.util.Set<Key> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        Optional<String> refusal(Path program, PathModel rules) {
+            java.nio.file.attribute.BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(program, java.nio.file.attribute.BasicFileAttributes.class);
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty(); // missing: not refused by the rules (the exec fails with ENOENT)
+            }
+            if (a.fileKey() == null) return ExecDiagnosis.refusal(program, rules);
+            Key k = new Key(program, a.fileKey(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
+                    a.size());
+            if (known.contains(k)) return Optional.empty();
+            Optional<String> why = ExecDiagnosis.refusal(program, rules);
+            if (why.isEmpty() && known.size() < MAX) known.add(k);
+            return why;
+        }
+    }
 
     static String explain(Path program, PathModel rules) {
         return refusal(program, rules).orElse(

@@ -158,6 +158,8 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private volatile dev.cordon.internal.supervise.CallObserver observer;
+    /** Programs this run has executed without a refusal: see {@link ExecDiagnosis.Allowed}. */
+    private final ExecDiagnosis.Allowed execAllowed = new ExecDiagnosis.Allowed();
 
     /** {@code cordon learn}: every call the filter hands over (SandboxFilter.forLearning) is shown to {@code o}. */
     void observe(dev.cordon.internal.supervise.CallObserver o) {
@@ -213,7 +215,7 @@ public final class SandboxRun implements SandboxWatcher {
             // The supervisor refuses only what Landlock would refuse too, so as to say why; otherwise the
             // kernel decides. Continuing is sound: the execute rules are enforced by Landlock.
             Optional<Path> program = execTarget(n);
-            Optional<String> why = program.flatMap(p -> ExecDiagnosis.refusal(p, checks.model()));
+            Optional<String> why = program.flatMap(p -> execAllowed.refusal(p, checks.model()));
             if (why.isPresent()) {
                 return refuse(n, Errno.EACCES, "executing " + shown(program.get()) + ": " + why.get());
             }

@@ -40,8 +40,12 @@ import java.util.stream.Stream;
  * (CLD_TRAPPED) directly and si_status carries the whole stop code (signal | PTRACE_EVENT_* << 8). WNOWAIT:
  * an event is only peeked at. An exit is then reaped (waitid P_PID) under the same lock {@link #killAll}
  * holds while it signals tracees, so that a tid being signalled can never have been freed and reused
- * meanwhile; a stop is consumed at once (waitid P_PID, WNOHANG): the kernel refuses ptrace requests on a
- * tracee that took its leader's pid at an exec until that exec stop has been waited for.
+ * meanwhile. An exec stop is consumed at once (waitid P_PID, WNOHANG): the kernel refuses ptrace requests on
+ * a tracee that took its leader's pid at an exec until that exec stop has been waited for; so is any stop
+ * while the sandbox is being killed (a tracee killed at a stop, not resumed, would be reported again until
+ * it is gone). Other stops are not waited for a second time: resuming a tracee (PTRACE_CONT, PTRACE_LISTEN)
+ * ends the report of its stop, and a fork+exec makes five stops and exits (the parent's fork event, the
+ * child's first stop, its exec, its exit, the parent's SIGCHLD), each a wake-up of this thread.
  *
  * <p>A tracee that is a child of this JVM (the launcher's held child). When tracer and real parent are the
  * same process, the kernel treats the real parent's waits as a tracer's: any other JVM thread waiting for
@@ -51,8 +55,8 @@ import java.util.stream.Stream;
  *
  * <p>Stops:
  * <ul>
- * <li>fork/vfork/clone event: GETEVENTMSG gives the new tid; it is registered (a thread if its Tgid differs,
- *     read from /proc) and the parent resumed. The new tracee's own first stop (PTRACE_EVENT_STOP, since a
+ * <li>fork/vfork/clone event: GETEVENTMSG gives the new tid; the parent is resumed and the new tid registered
+ *     (a thread if its Tgid differs, read from /proc). The new tracee's own first stop (PTRACE_EVENT_STOP, since a
  *     seized tracee's children are seized too) can come first: it is then registered on sight from
  *     /proc/tid/status (Tgid, PPid) and remembered in {@code seenEarly}, and the parent's event only
  *     confirms it;</li>
@@ -383,11 +387,18 @@ public final class Tracer {
                 switch (ev.code()) {
                     case Sys.CLD_EXITED, Sys.CLD_KILLED, Sys.CLD_DUMPED -> exited(ev.pid(), ExitStatus.of(ev.code(), ev.status()));
                     case Sys.CLD_TRAPPED, Sys.CLD_STOPPED -> {
-                        // Consume the stop: until it is waited for, the kernel refuses (ESRCH) ptrace requests
-                        // on a tracee that changed its pid at an exec (looks_like_a_spurious_pid).
-                        Sys.WaitEvent stop = Sys.waitid(Sys.P_PID, ev.pid(), CONSUME_STOP);
-                        if (stop != null && (stop.code() == Sys.CLD_TRAPPED || stop.code() == Sys.CLD_STOPPED)) {
-                            stopped(stop.pid(), stop.status());
+                        if (((ev.status() >> 8) & 0xff) == EVENT_EXEC || killing) {
+                            // Consume the stop: until it is waited for, the kernel refuses (ESRCH) ptrace requests
+                            // on a tracee that changed its pid at an exec (looks_like_a_spurious_pid); and a tracee
+                            // that is killed rather than resumed must not be reported again while it dies.
+                            Sys.WaitEvent stop = Sys.waitid(Sys.P_PID, ev.pid(), CONSUME_STOP);
+                            if (stop != null && (stop.code() == Sys.CLD_TRAPPED || stop.code() == Sys.CLD_STOPPED)) {
+                                stopped(stop.pid(), stop.status());
+                            }
+                        } else {
+                            // Any other stop ends its report when resumed (PTRACE_CONT, PTRACE_LISTEN): no second
+                            // waitid. One that is not resumed is one being killed: consumed above next time.
+                            stopped(ev.pid(), ev.status());
                         }
                     }
                     default -> { } // CLD_CONTINUED is not asked for
@@ -408,8 +419,13 @@ public final class Tracer {
         Integer tgid;
         synchronized (reapLock) {
             try {
-                Sys.ChildExit exit = Sys.waitExit(Sys.P_PID, tid, Sys.WEXITED | Sys.__WALL | Sys.__WNOTHREAD | Sys.WNOHANG);
-                if (tid == rootPid && exit != null) rootExit.complete(exit);
+                int options = Sys.WEXITED | Sys.__WALL | Sys.__WNOTHREAD | Sys.WNOHANG;
+                if (tid == rootPid) { // its resource use too; the others' is not needed
+                    Sys.ChildExit exit = Sys.waitExit(Sys.P_PID, tid, options);
+                    if (exit != null) rootExit.complete(exit);
+                } else {
+                    Sys.waitid(Sys.P_PID, tid, options);
+                }
             } catch (SyscallException e) {
                 if (e.errno() != Errno.ECHILD) throw e;
             }
@@ -447,8 +463,10 @@ public final class Tracer {
         switch (event) {
             case EVENT_FORK, EVENT_VFORK, EVENT_CLONE -> {
                 int child = (int) Sys.ptraceGetEventMsg(tid);
-                created(tid, child, event);
+                // The parent first, then the bookkeeping: the child is a tracee already, stopped or about to
+                // stop at its own first stop, and a kill meanwhile finds it registered or kills it on sight.
                 resume(tid, 0);
+                created(tid, child, event);
             }
             case EVENT_EXEC -> {
                 int former = (int) Sys.ptraceGetEventMsg(tid);
@@ -614,46 +632,50 @@ public final class Tracer {
 
     // --- /proc ----------------------------------------------------------------------------------
 
+    // Raw reads (Sys.readProcFile/readProcLink: open, read, close into a per-thread buffer) rather than
+    // java.nio.file: the tracee waits at its stop while they are made, once per exec and per early first stop.
+
     private record ProcStatus(int tgid, int ppid) {
         static ProcStatus read(int tid) {
-            try {
-                int tgid = -1, ppid = -1;
-                for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
-                    if (line.startsWith("Tgid:")) tgid = Integer.parseInt(line.substring(5).trim());
-                    else if (line.startsWith("PPid:")) ppid = Integer.parseInt(line.substring(5).trim());
-                    if (tgid >= 0 && ppid >= 0) return new ProcStatus(tgid, ppid);
-                }
-            } catch (IOException | RuntimeException e) {
-                // Gone.
+            byte[] b = Sys.readProcFile(tid, "status");
+            if (b == null) return null; // gone
+            int tgid = field(b, "\nTgid:"), ppid = field(b, "\nPPid:");
+            return tgid < 0 || ppid < 0 ? null : new ProcStatus(tgid, ppid);
+        }
+
+        /** The decimal value of the line starting with {@code key} (after its newline), or -1. */
+        private static int field(byte[] b, String key) {
+            outer:
+            for (int i = 0; i + key.length() <= b.length; i++) {
+                for (int k = 0; k < key.length(); k++) if (b[i + k] != key.charAt(k)) continue outer;
+                int j = i + key.length();
+                while (j < b.length && (b[j] == ' ' || b[j] == '\t')) j++;
+                long v = 0;
+                int start = j;
+                while (j < b.length && b[j] >= '0' && b[j] <= '9' && v <= Integer.MAX_VALUE) v = v * 10 + (b[j++] - '0');
+                return j == start || v > Integer.MAX_VALUE ? -1 : (int) v;
             }
-            return null;
+            return -1;
         }
     }
 
     private static String exe(int pid) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "exe")).toString();
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+        return Sys.readProcLink(pid, "exe");
     }
 
     private static List<String> cmdline(int pid) {
-        try {
-            byte[] b = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline"));
-            List<String> out = new ArrayList<>();
-            int start = 0;
-            for (int i = 0; i < b.length; i++) {
-                if (b[i] == 0) {
-                    out.add(new String(b, start, i - start, StandardCharsets.UTF_8));
-                    start = i + 1;
-                }
+        byte[] b = Sys.readProcFile(pid, "cmdline");
+        if (b == null) return List.of();
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) {
+                out.add(new String(b, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
             }
-            if (start < b.length) out.add(new String(b, start, b.length - start, StandardCharsets.UTF_8));
-            return List.copyOf(out);
-        } catch (IOException | RuntimeException e) {
-            return List.of();
         }
+        if (start < b.length) out.add(new String(b, start, b.length - start, StandardCharsets.UTF_8));
+        return List.copyOf(out);
     }
 
     /** A traced process; mutated by the tracer thread, read through {@link #info()}. */

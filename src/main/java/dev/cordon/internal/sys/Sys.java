@@ -694,6 +694,56 @@ public final class Sys {
         }
     }
 
+    /** Per-thread buffer for {@link #readProcFile} and {@link #readProcLink}: [0,64) the path, [64,4160) data. */
+    private static final ThreadLocal<MemorySegment> PROC_BUFFER =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(4160, 16));
+
+    private static MemorySegment procPath(int pid, String name) {
+        MemorySegment s = PROC_BUFFER.get();
+        byte[] p = ("/proc/" + pid + "/" + name).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (p.length >= 64) throw new IllegalArgumentException(name);
+        MemorySegment.copy(p, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, p.length);
+        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, p.length, (byte) 0);
+        return s;
+    }
+
+    /**
+     * /proc/PID/NAME in raw calls (open, read until a short read, close) through a per-thread buffer, for the
+     * tracer, which reads one at every exec while the tracee waits; null if it cannot be read (gone). Only for
+     * files whose reads fill the buffer while there is more (cmdline, status, not every /proc file does).
+     */
+    public static byte[] readProcFile(int pid, String name) {
+        MemorySegment s = procPath(pid, name);
+        long fd = raw(NR_OPENAT, AT_FDCWD, s.address(), O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        if (fd < 0) return null;
+        try {
+            byte[] out = new byte[0];
+            while (true) {
+                long n = raw(NR_READ, fd, s.address() + 64, 4096, 0, 0, 0);
+                if (n == -Errno.EINTR) continue;
+                if (n < 0) return null;
+                if (n == 0) return out;
+                int old = out.length;
+                out = java.util.Arrays.copyOf(out, old + (int) n);
+                MemorySegment.copy(s, java.lang.foreign.ValueLayout.JAVA_BYTE, 64, out, old, (int) n);
+                // A short read is the end for the files read here (cmdline fills the buffer while there is
+                // more; status is generated whole): saves a read, which for cmdline maps the tracee's memory.
+                if (n < 4096) return out;
+            }
+        } finally {
+            raw(NR_CLOSE, fd, 0, 0, 0, 0, 0);
+        }
+    }
+
+    /** The target of the symlink /proc/PID/NAME (readlink, one call); null if it cannot be read or is too long. */
+    public static String readProcLink(int pid, String name) {
+        MemorySegment s = procPath(pid, name);
+        long n = raw(NR_READLINKAT, AT_FDCWD, s.address(), s.address() + 64, 4096, 0, 0);
+        if (n <= 0 || n >= 4096) return null;
+        return new String(s.asSlice(64, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     // --- ptrace ---------------------------------------------------------------------------------
     // Every ptrace request must come from the thread that attached: callers keep to one thread.
 
