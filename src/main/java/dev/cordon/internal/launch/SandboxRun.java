@@ -35,7 +35,6 @@ import dev.cordon.internal.supervise.Notification;
 import dev.cordon.internal.supervise.SandboxWatcher;
 import dev.cordon.internal.supervise.Supervisor;
 import dev.cordon.internal.sys.Errno;
-import dev.cordon.internal.sys.FileMeta;
 import dev.cordon.internal.sys.Sys;
 import dev.cordon.internal.sys.SyscallException;
 import dev.cordon.internal.syscalls.Arch;
@@ -521,8 +520,8 @@ public final class SandboxRun implements SandboxWatcher {
 
     private static String processName(int pid) {
         Sys.countTraceeRead(); // the pid's /proc file: the supervisor checks the call is still pending
-        FileMeta.Result r = FileMeta.readSmallFile(("/proc/" + pid + "/comm").getBytes(StandardCharsets.ISO_8859_1), 64);
-        return r.failed() ? "?" : new String(r.data(), StandardCharsets.UTF_8).strip();
+        byte[] comm = Sys.readProcFile(pid, "comm");
+        return comm == null ? "?" : new String(comm, StandardCharsets.UTF_8).strip();
     }
 
     /** What the guard reports: new processes count against the process limit where no cgroup enforces it. */

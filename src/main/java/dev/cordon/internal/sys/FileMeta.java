@@ -121,19 +121,6 @@ public final class FileMeta {
         return raw(NR_FACCESSAT2, fd, cstr(s.path(), path), mode, flags, 0, 0);
     }
 
-    /**
-     * The first {@code max} bytes (at most 64 KiB) of a small file, such as /proc/PID/comm: open, one read and
-     * close, where a JDK stream makes three times as many calls.
-     */
-    public static Result readSmallFile(byte[] path, int max) {
-        Scratch s = SCRATCH.get();
-        long fd = raw(Sys.NR_OPENAT, Sys.AT_FDCWD, cstr(s.path(), path), Sys.O_CLOEXEC, 0, 0, 0);
-        if (fd < 0) return new Result(fd, null);
-        long r = raw(Sys.NR_READ, fd, s.out().address(), Math.min(max, XATTR_MAX), 0, 0, 0);
-        close((int) fd);
-        return out(s, r, Math.max(r, 0));
-    }
-
     /** readlinkat into a buffer of {@code size} bytes (at most 64 KiB): the bytes the kernel wrote. */
     public static Result readlinkat(int fd, byte[] path, int size) {
         Scratch s = SCRATCH.get();
