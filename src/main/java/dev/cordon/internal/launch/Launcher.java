@@ -369,8 +369,15 @@ public final class Launcher {
         private final byte[] filter;
         private final Spawn.Prepared spawn;
         private final String cwd;
-        /** The listener, handed to the caller's thread, which registers it: the launch thread must not run our code. */
+        /**
+         * The listener's number in the launch thread's private descriptor table, handed to the caller's thread,
+         * which copies it into the JVM's table and registers it: the launch thread must not run our code.
+         */
         private final CompletableFuture<Integer> listener = new CompletableFuture<>();
+        /** Completed by the caller once it holds its copy of the listener: null, or why it could not take one. */
+        private final CompletableFuture<SyscallException> handedOver = new CompletableFuture<>();
+        /** A pidfd of the launch thread itself (PIDFD_THREAD), in the JVM's table: the caller copies the listener through it. */
+        private volatile int threadPidfd = -1;
         volatile int pid = -1;
         volatile String stage = "starting";
         volatile SyscallException failure;
@@ -409,7 +416,17 @@ public final class Launcher {
                 }
             }
             LaunchProfile.mark(run.profile, "listener received");
-            if (fd >= 0) Supervisor.get().watchListener(fd, run);
+            if (fd >= 0) {
+                // The supervisor watches the JVM's copy before the launch thread goes on: its close of its own copy
+                // runs under the filter, and may be notified (a user policy refusing close).
+                SyscallException failed = null;
+                try {
+                    Supervisor.get().watchListener(Sys.pidfdGetfd(threadPidfd, fd), run);
+                } catch (SyscallException e) {
+                    failed = e;
+                }
+                handedOver.complete(failed);
+            }
             while (true) {
                 try {
                     t.join();
@@ -418,6 +435,7 @@ public final class Launcher {
                     interrupted = true;
                 }
             }
+            Sys.closeQuietly(threadPidfd);
             if (interrupted) Thread.currentThread().interrupt();
         }
 
@@ -425,6 +443,8 @@ public final class Launcher {
         public void run() {
             LaunchProfile.mark(prof, "lt: running");
             try {
+                stage = "opening a pidfd of the launch thread (pidfd_open with PIDFD_THREAD needs Linux 6.9 or later)";
+                threadPidfd = Sys.pidfdOpenSelfThread();
                 // The working directory is per fs_struct, shared by the JVM's threads: this thread takes a copy of
                 // its own (a mount namespace's unshare below implies it) and the child inherits it.
                 if (namespaces == 0) {
@@ -456,8 +476,22 @@ public final class Launcher {
                 stage = "applying the Landlock ruleset";
                 ruleset.restrictSelf();
                 LaunchProfile.mark(prof, "lt: landlock");
+                // The spawned child copies this thread's descriptor table and waits, before its exec, for the
+                // supervisor's answer to its setsid (a notified call). Had it a copy of the listener, a JVM killed
+                // in that window (before the ptrace guard holds the child) would leave the listener open, held by
+                // the child itself, and the child waiting forever. So the listener is made in a table private to
+                // this thread (thrown away with it), the caller's thread copies it into the JVM's table, and this
+                // thread closes its own before it spawns. Late here: an fd the JVM opens on this thread after the
+                // unshare (lazily, for its own use) would be private too; nothing of it runs past Landlock.
+                stage = "unsharing the descriptor table";
+                Sys.unshare(Sys.CLONE_FILES);
                 stage = "installing the seccomp filter";
-                listener.complete(SeccompNative.installFilter(filter, Natives.FILTER_FLAGS));
+                int own = SeccompNative.installFilter(filter, Natives.FILTER_FLAGS);
+                listener.complete(own);
+                stage = "handing the listener to the supervisor";
+                SyscallException handOver = handedOver.join();
+                Sys.close(own);
+                if (handOver != null) throw handOver;
                 stage = "spawning the program";
                 LaunchProfile.mark(prof, "lt: seccomp");
                 pid = spawn.spawn();
