@@ -47,13 +47,25 @@ class SpawnChildLeakTest {
 
     @Test
     void killingTheJvmWhileTheChildWaitsInSetsidLeavesNothing() throws Exception {
+        killWhileHeldInSetsid(List.of());
+    }
+
+    /** With namespaces (root; an ordinary user runs without them, best effort): the child is pid 1 of its own. */
+    @Test
+    void withNamespacesToo() throws Exception {
+        killWhileHeldInSetsid(List.of("--namespaces", "--best-effort"));
+    }
+
+    private static void killWhileHeldInSetsid(List<String> options) throws Exception {
         String marker = "cordon.test.marker=" + UUID.randomUUID();
         List<String> java = CliTest.javaCommand();
         List<String> cmd = new ArrayList<>(java.subList(0, 1));
         cmd.add("-Dcordon.test.delaySetsidMillis=60000");
         cmd.add("-D" + marker);
         cmd.addAll(java.subList(1, java.size()));
-        cmd.addAll(List.of("run", "-q", "--read", "/usr", "--exec", "/usr", "--exec", "/lib64",
+        cmd.addAll(List.of("run", "-q"));
+        cmd.addAll(options);
+        cmd.addAll(List.of("--read", "/usr", "--exec", "/usr", "--exec", "/lib64",
                 "--env", "PATH=/usr/bin:/bin", "--", "sleep", "100"));
         Process jvm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream()))) {

@@ -419,13 +419,19 @@ public final class Launcher {
             if (fd >= 0) {
                 // The supervisor watches the JVM's copy before the launch thread goes on: its close of its own copy
                 // runs under the filter, and may be notified (a user policy refusing close).
-                SyscallException failed = null;
+                // Completed whatever happens: the launch thread waits for it, and spawns only on null.
+                SyscallException failed = new SyscallException("registering the listener", Errno.EPERM);
+                int copy = -1;
                 try {
-                    Supervisor.get().watchListener(Sys.pidfdGetfd(threadPidfd, fd), run);
+                    copy = Sys.pidfdGetfd(threadPidfd, fd);
+                    Supervisor.get().watchListener(copy, run);
+                    failed = null;
                 } catch (SyscallException e) {
                     failed = e;
+                } finally {
+                    if (failed != null) Sys.closeQuietly(copy);
+                    handedOver.complete(failed);
                 }
-                handedOver.complete(failed);
             }
             while (true) {
                 try {
