@@ -77,6 +77,12 @@ public final class Launcher {
             Spawn.link();
             Errno.describe(Errno.EPERM);
             new SyscallException("posix_spawn", Errno.EPERM).getMessage();
+            try {
+                // What a blocking CompletableFuture.join loads: the launch thread waits in one after its filter.
+                Class.forName("java.util.concurrent.CompletableFuture$Signaller");
+            } catch (ClassNotFoundException e) {
+                // Another JDK's implementation: then loaded on first use, from the JDK's mapped image.
+            }
         }
     }
 
@@ -489,6 +495,8 @@ public final class Launcher {
                 // this thread (thrown away with it), the caller's thread copies it into the JVM's table, and this
                 // thread closes its own before it spawns. Late here: an fd the JVM opens on this thread after the
                 // unshare (lazily, for its own use) would be private too; nothing of it runs past Landlock.
+                // Concurrent launches: a child may hold an earlier launch's listener (copied from the JVM's table),
+                // never its own nor a later one's, so with the JVM gone each child is released in turn.
                 stage = "unsharing the descriptor table";
                 Sys.unshare(Sys.CLONE_FILES);
                 stage = "installing the seccomp filter";
