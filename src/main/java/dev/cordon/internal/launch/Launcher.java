@@ -77,6 +77,12 @@ public final class Launcher {
             Spawn.link();
             Errno.describe(Errno.EPERM);
             new SyscallException("posix_spawn", Errno.EPERM).getMessage();
+            try {
+                // What a blocking CompletableFuture.join loads: the launch thread waits in one after its filter.
+                Class.forName("java.util.concurrent.CompletableFuture$Signaller");
+            } catch (ClassNotFoundException e) {
+                // Another JDK's implementation: then loaded on first use, from the JDK's mapped image.
+            }
         }
     }
 
@@ -369,8 +375,15 @@ public final class Launcher {
         private final byte[] filter;
         private final Spawn.Prepared spawn;
         private final String cwd;
-        /** The listener, handed to the caller's thread, which registers it: the launch thread must not run our code. */
+        /**
+         * The listener's number in the launch thread's private descriptor table, handed to the caller's thread,
+         * which copies it into the JVM's table and registers it: the launch thread must not run our code.
+         */
         private final CompletableFuture<Integer> listener = new CompletableFuture<>();
+        /** Completed by the caller once it holds its copy of the listener: null, or why it could not take one. */
+        private final CompletableFuture<SyscallException> handedOver = new CompletableFuture<>();
+        /** A pidfd of the launch thread itself (PIDFD_THREAD), in the JVM's table: the caller copies the listener through it. */
+        private volatile int threadPidfd = -1;
         volatile int pid = -1;
         volatile String stage = "starting";
         volatile SyscallException failure;
@@ -409,7 +422,23 @@ public final class Launcher {
                 }
             }
             LaunchProfile.mark(run.profile, "listener received");
-            if (fd >= 0) Supervisor.get().watchListener(fd, run);
+            if (fd >= 0) {
+                // The supervisor watches the JVM's copy before the launch thread goes on: its close of its own copy
+                // runs under the filter, and may be notified (a user policy refusing close).
+                // Completed whatever happens: the launch thread waits for it, and spawns only on null.
+                SyscallException failed = new SyscallException("registering the listener", Errno.EPERM);
+                int copy = -1;
+                try {
+                    copy = Sys.pidfdGetfd(threadPidfd, fd);
+                    Supervisor.get().watchListener(copy, run);
+                    failed = null;
+                } catch (SyscallException e) {
+                    failed = e;
+                } finally {
+                    if (failed != null) Sys.closeQuietly(copy);
+                    handedOver.complete(failed);
+                }
+            }
             while (true) {
                 try {
                     t.join();
@@ -418,6 +447,7 @@ public final class Launcher {
                     interrupted = true;
                 }
             }
+            Sys.closeQuietly(threadPidfd);
             if (interrupted) Thread.currentThread().interrupt();
         }
 
@@ -425,6 +455,8 @@ public final class Launcher {
         public void run() {
             LaunchProfile.mark(prof, "lt: running");
             try {
+                stage = "opening a pidfd of the launch thread (pidfd_open with PIDFD_THREAD needs Linux 6.9 or later)";
+                threadPidfd = Sys.pidfdOpenSelfThread();
                 // The working directory is per fs_struct, shared by the JVM's threads: this thread takes a copy of
                 // its own (a mount namespace's unshare below implies it) and the child inherits it.
                 if (namespaces == 0) {
@@ -456,8 +488,24 @@ public final class Launcher {
                 stage = "applying the Landlock ruleset";
                 ruleset.restrictSelf();
                 LaunchProfile.mark(prof, "lt: landlock");
+                // The spawned child copies this thread's descriptor table and waits, before its exec, for the
+                // supervisor's answer to its setsid (a notified call). Had it a copy of the listener, a JVM killed
+                // in that window (before the ptrace guard holds the child) would leave the listener open, held by
+                // the child itself, and the child waiting forever. So the listener is made in a table private to
+                // this thread (thrown away with it), the caller's thread copies it into the JVM's table, and this
+                // thread closes its own before it spawns. Late here: an fd the JVM opens on this thread after the
+                // unshare (lazily, for its own use) would be private too; nothing of it runs past Landlock.
+                // Concurrent launches: a child may hold an earlier launch's listener (copied from the JVM's table),
+                // never its own nor a later one's, so with the JVM gone each child is released in turn.
+                stage = "unsharing the descriptor table";
+                Sys.unshare(Sys.CLONE_FILES);
                 stage = "installing the seccomp filter";
-                listener.complete(SeccompNative.installFilter(filter, Natives.FILTER_FLAGS));
+                int own = SeccompNative.installFilter(filter, Natives.FILTER_FLAGS);
+                listener.complete(own);
+                stage = "handing the listener to the supervisor";
+                SyscallException handOver = handedOver.join();
+                Sys.close(own);
+                if (handOver != null) throw handOver;
                 stage = "spawning the program";
                 LaunchProfile.mark(prof, "lt: seccomp");
                 pid = spawn.spawn();

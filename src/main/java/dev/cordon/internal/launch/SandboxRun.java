@@ -64,6 +64,11 @@ public final class SandboxRun implements SandboxWatcher {
     private static final int NR_EXECVEAT = Arch.current().require("execveat");
     private static final int NR_SETSID = Arch.current().require("setsid");
     private static final int NR_MEMFD_CREATE = Arch.current().require("memfd_create");
+    /**
+     * Test only (SpawnChildLeakTest): the supervisor holds its answer to the spawned child's setsid this long, so
+     * that a test can kill the JVM while the child waits in it. Read once; 0, the default, adds nothing.
+     */
+    private static final long TEST_SETSID_DELAY_MILLIS = Long.getLong("cordon.test.delaySetsidMillis", 0);
     private static final int NR_CONNECT = Arch.current().require("connect");
     private static final int NR_BIND = Arch.current().require("bind");
     private static final int NR_OPENAT = Arch.current().require("openat");
@@ -225,6 +230,7 @@ public final class SandboxRun implements SandboxWatcher {
             return allowed(n, checkOpen(n));
         }
         if (n.nr() == NR_SETSID) {
+            if (!held && TEST_SETSID_DELAY_MILLIS > 0) testDelaySetsid();
             // A register-only call: continuing cannot be raced. The new session is the caller's pid.
             sessions.add(n.pid());
             return Decision.CONTINUE;
@@ -236,6 +242,16 @@ public final class SandboxRun implements SandboxWatcher {
         // enforce itself: the learning run's restrictions are all in Landlock and in the filter's own refusals.
         if (observer != null) return Decision.CONTINUE;
         return Decision.fail(Errno.ENOSYS);
+    }
+
+    private static void testDelaySetsid() {
+        System.err.println("cordon-test: holding the spawned child's setsid");
+        System.err.flush();
+        try {
+            Thread.sleep(TEST_SETSID_DELAY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Whether the caller is a thread of this JVM (the launch thread): its calls are Cordon's own. */

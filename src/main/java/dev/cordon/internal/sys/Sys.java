@@ -33,6 +33,8 @@ public final class Sys {
     static final int NR_PRLIMIT64 = ARCH.require("prlimit64");
     static final int NR_PIDFD_OPEN = ARCH.require("pidfd_open");
     static final int NR_PIDFD_SEND_SIGNAL = ARCH.require("pidfd_send_signal");
+    static final int NR_PIDFD_GETFD = ARCH.require("pidfd_getfd");
+    static final int NR_GETTID = ARCH.require("gettid");
     static final int NR_WAITID = ARCH.require("waitid");
     static final int NR_KILL = ARCH.require("kill");
     static final int NR_GETEUID = ARCH.require("geteuid");
@@ -177,7 +179,7 @@ public final class Sys {
         }
     }
 
-    public static final int CLONE_FS = 0x00000200;
+    public static final int CLONE_FS = 0x00000200, CLONE_FILES = 0x00000400;
     public static final int CLONE_NEWNS = 0x00020000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
             CLONE_NEWIPC = 0x08000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
 
@@ -318,6 +320,22 @@ public final class Sys {
 
     public static int pidfdOpen(int pid) {
         return (int) call("pidfd_open", NR_PIDFD_OPEN, pid, 0, 0);
+    }
+
+    /** pidfd_open's PIDFD_THREAD (O_EXCL; Linux 6.9): a pidfd for one thread, not its thread group. */
+    private static final int PIDFD_THREAD = 0200;
+
+    /**
+     * A pidfd for the calling thread itself (PIDFD_THREAD, Linux 6.9): pidfd_getfd through it reads this thread's
+     * descriptor table, which may be private to it (unshare(CLONE_FILES)).
+     */
+    public static int pidfdOpenSelfThread() {
+        return (int) call("pidfd_open(PIDFD_THREAD)", NR_PIDFD_OPEN, raw(NR_GETTID, 0, 0, 0, 0, 0, 0), PIDFD_THREAD, 0);
+    }
+
+    /** A copy, in the caller's descriptor table, of descriptor {@code fd} of the task behind {@code pidfd} (close-on-exec). */
+    public static int pidfdGetfd(int pidfd, int fd) {
+        return (int) call("pidfd_getfd", NR_PIDFD_GETFD, pidfd, fd, 0);
     }
 
     public static void pidfdSendSignal(int pidfd, int signal) {
