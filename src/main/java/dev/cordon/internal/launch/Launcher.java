@@ -429,7 +429,8 @@ public final class Launcher {
                 SyscallException failed = new SyscallException("registering the listener", Errno.EPERM);
                 int copy = -1;
                 try {
-                    copy = Sys.pidfdGetfd(threadPidfd, fd);
+                    // Without a thread pidfd (Linux < 6.9) the listener is in the JVM's table already (see run).
+                    copy = threadPidfd >= 0 ? Sys.pidfdGetfd(threadPidfd, fd) : fd;
                     Supervisor.get().watchListener(copy, run);
                     failed = null;
                 } catch (SyscallException e) {
@@ -455,8 +456,8 @@ public final class Launcher {
         public void run() {
             LaunchProfile.mark(prof, "lt: running");
             try {
-                stage = "opening a pidfd of the launch thread (pidfd_open with PIDFD_THREAD needs Linux 6.9 or later)";
-                threadPidfd = Sys.pidfdOpenSelfThread();
+                stage = "opening a pidfd of the launch thread";
+                threadPidfd = Sys.pidfdOpenSelfThread(); // -1 before Linux 6.9 (no PIDFD_THREAD): see below
                 // The working directory is per fs_struct, shared by the JVM's threads: this thread takes a copy of
                 // its own (a mount namespace's unshare below implies it) and the child inherits it.
                 if (namespaces == 0) {
@@ -497,14 +498,18 @@ public final class Launcher {
                 // unshare (lazily, for its own use) would be private too; nothing of it runs past Landlock.
                 // Concurrent launches: a child may hold an earlier launch's listener (copied from the JVM's table),
                 // never its own nor a later one's, so with the JVM gone each child is released in turn.
-                stage = "unsharing the descriptor table";
-                Sys.unshare(Sys.CLONE_FILES);
+                // Before Linux 6.9 there is no way to reach a private table from the JVM: the listener stays in the
+                // JVM's, and the window above remains (README, "Known limits").
+                if (threadPidfd >= 0) {
+                    stage = "unsharing the descriptor table";
+                    Sys.unshare(Sys.CLONE_FILES);
+                }
                 stage = "installing the seccomp filter";
                 int own = SeccompNative.installFilter(filter, Natives.FILTER_FLAGS);
                 listener.complete(own);
                 stage = "handing the listener to the supervisor";
                 SyscallException handOver = handedOver.join();
-                Sys.close(own);
+                if (threadPidfd >= 0) Sys.close(own);
                 if (handOver != null) throw handOver;
                 stage = "spawning the program";
                 LaunchProfile.mark(prof, "lt: seccomp");

@@ -327,10 +327,14 @@ public final class Sys {
 
     /**
      * A pidfd for the calling thread itself (PIDFD_THREAD, Linux 6.9): pidfd_getfd through it reads this thread's
-     * descriptor table, which may be private to it (unshare(CLONE_FILES)).
+     * descriptor table, which may be private to it (unshare(CLONE_FILES)). -1 where the kernel has no such flag
+     * (EINVAL) or no pidfd_open (ENOSYS).
      */
     public static int pidfdOpenSelfThread() {
-        return (int) call("pidfd_open(PIDFD_THREAD)", NR_PIDFD_OPEN, raw(NR_GETTID, 0, 0, 0, 0, 0, 0), PIDFD_THREAD, 0);
+        long fd = raw(NR_PIDFD_OPEN, raw(NR_GETTID, 0, 0, 0, 0, 0, 0), PIDFD_THREAD, 0, 0, 0, 0);
+        if (fd == -Errno.EINVAL || fd == -Errno.ENOSYS) return -1;
+        if (fd < 0) throw new SyscallException("pidfd_open(PIDFD_THREAD)", (int) -fd);
+        return (int) fd;
     }
 
     /** A copy, in the caller's descriptor table, of descriptor {@code fd} of the task behind {@code pidfd} (close-on-exec). */
