@@ -111,6 +111,34 @@ class MetadataTest {
         assertThat(checked).as("supervisor threads found").isPositive();
     }
 
+    /**
+     * The caller's listeners are the caller's code: as root they must never run with the sandbox's file-system
+     * identity, which the supervisor thread keeps between hidden reads. At audit level all every read is
+     * reported, visible ones to onCall, hidden ones to onViolation.
+     */
+    @Test
+    void listenersRunWithTheSupervisorsOwnIdentity() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestKit.ROOT, "only root switches its file-system identity");
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        Runnable look = () -> {
+            try {
+                String uid = Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
+                        .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+                seen.add(uid.split("\\s+")[4]);
+            } catch (java.io.IOException e) {
+                seen.add(e.toString());
+            }
+        };
+        Policy policy = Policy.builder().read("/usr").execute("/usr").audit(AuditLevel.ALL).build();
+        try (SandboxProcess p = new SandboxBuilder(policy, List.of("/bin/sh", "-c",
+                "for i in 1 2 3; do test -e /usr/bin; test -e /etc/shadow; done"))
+                .onCall(c -> look.run()).onViolation(v -> look.run()).start()) {
+            p.stdin().close();
+            assertThat(p.waitFor().exitStatus()).isEqualTo(1); // the last test -e fails: /etc/shadow is hidden
+        }
+        assertThat(seen).hasSizeGreaterThan(6).containsOnly("0");
+    }
+
     @Test
     void chmodOfAPathFlippedToAProtectedFileNeverLands() throws Exception {
         Path secret = secret();

@@ -256,7 +256,6 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** Whether the caller is a thread of this JVM (the launch thread): its calls are Cordon's own. */
     private static boolean fromJvm(Notification n) {
-        Sys.countTraceeRead(); // a fact about the pid: the supervisor checks the call is still pending
         return Files.exists(Path.of("/proc/self/task", Integer.toString(n.pid())));
     }
 
@@ -390,6 +389,7 @@ public final class SandboxRun implements SandboxWatcher {
             if (violations.size() < MAX_VIOLATIONS_KEPT) violations.add(v);
         }
         try {
+            FsIdentity.own(); // the listener is the caller's code: never with the sandbox's file-system identity
             onViolation.accept(v);
         } catch (RuntimeException e) {
             System.err.println("cordon: violation listener failed: " + e);
@@ -525,6 +525,7 @@ public final class SandboxRun implements SandboxWatcher {
         if (listener != null && (d instanceof Decision.Continue || d instanceof Decision.Value
                 || d instanceof Decision.Answered)) {
             try {
+                FsIdentity.own(); // as for violations: the caller's code runs with the supervisor's own identity
                 listener.accept(new dev.cordon.SupervisedCall(Instant.now(), n.pid(), processName(n.pid()),
                         CallDecoder.decode(Arch.current(), n)));
             } catch (RuntimeException e) {
@@ -535,7 +536,6 @@ public final class SandboxRun implements SandboxWatcher {
     }
 
     private static String processName(int pid) {
-        Sys.countTraceeRead(); // the pid's /proc file: the supervisor checks the call is still pending
         byte[] comm = Sys.readProcFile(pid, "comm");
         return comm == null ? "?" : new String(comm, StandardCharsets.UTF_8).strip();
     }

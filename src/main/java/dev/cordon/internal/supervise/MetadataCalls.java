@@ -390,7 +390,7 @@ public final class MetadataCalls implements AutoCloseable {
     private Decision chdir(Notification n, long pathAddr) {
         ObjectResolver.Found f = object(n, AT_FDCWD, pathAddr, true, false, 0);
         FileMeta.close(f.fd());
-        return idValid(n) ? Decision.CONTINUE : Decision.ANSWERED;
+        return Decision.CONTINUE;
     }
 
     private static final int IN_DONT_FOLLOW = 0x02000000, IN_ONLYDIR = 0x01000000;
@@ -429,7 +429,6 @@ public final class MetadataCalls implements AutoCloseable {
         ObjectResolver.Found f = object(n, dirfd, pathAddr, (flags & Sys.O_NOFOLLOW) == 0, false,
                 flags & Sys.O_DIRECTORY);
         try {
-            if (!idValid(n)) return Decision.ANSWERED;
             // The kernel cannot install an O_PATH descriptor (ADDFD takes only real files: EBADF), so a visible
             // object's O_PATH open is continued, and the kernel opens the path again. A thread may swap the path in
             // between and get an O_PATH descriptor of a hidden object. That reveals no more than its existence,
@@ -439,8 +438,6 @@ public final class MetadataCalls implements AutoCloseable {
             // /proc/self/fd is an open, which Landlock checks; and the kernel itself refuses O_PATH opens through
             // other processes' /proc magic links.
             return Decision.CONTINUE;
-        } catch (SyscallException e) {
-            return e.errno() == Errno.ENOENT ? Decision.ANSWERED : Decision.fail(e.errno());
         } finally {
             FileMeta.close(f.fd());
         }
@@ -600,17 +597,15 @@ public final class MetadataCalls implements AutoCloseable {
             if (w < 0) return Decision.fail(w == -Errno.ESRCH ? Errno.ESRCH : Errno.EFAULT);
             if (w != r.data().length) return Decision.fail(Errno.EFAULT);
         }
-        return answered(n, r.value());
+        return value(n, r.value());
     }
 
+    /**
+     * The call's result, answered by the supervisor. No pending check first: nothing was done for the program that
+     * it must not get, and an answer to a call no longer pending fails by itself (see Supervisor#answer).
+     */
     private static Decision value(Notification n, long v) {
-        return idValid(n) ? answered(n, v) : Decision.ANSWERED;
-    }
-
-    /** Answers at once: the call was just found pending, no need for the supervisor to ask the kernel again. */
-    private static Decision answered(Notification n, long v) {
-        n.answer(new Decision.Value(v));
-        return Decision.ANSWERED;
+        return new Decision.Value(v);
     }
 
     private static boolean idValid(Notification n) {

@@ -238,7 +238,6 @@ public final class Supervisor {
         long id = SeccompNative.notifId(notif);
         Notification n = new Notification(w.fd, id, SeccompNative.notifPid(notif), SeccompNative.notifNr(notif),
                 SeccompNative.notifArch(notif), args);
-        long readsBefore = Sys.traceeReads();
         Decision d;
         Sys.beginCallReads();
         try {
@@ -250,12 +249,12 @@ public final class Supervisor {
         } finally {
             Sys.endCallReads();
         }
-        // What the decision read of the program's memory (a path, an address) or of its /proc files was the
-        // program's own only if its call is still pending: the process may have been killed and its pid reused
-        // meanwhile. Nothing to answer then. A decision on the syscall number and registers alone (setsid) read
-        // nothing, and needs no check.
+        // What the decision read of the program's memory or /proc files was the program's own only if its call was
+        // pending throughout: killed meanwhile, its pid could be reused. No SECCOMP_IOCTL_NOTIF_ID_VALID is needed
+        // for that here: a pending call's thread cannot die without its notification going, so the answer itself
+        // fails (ENOENT) exactly when the check would have. Decisions that act on what they read before answering
+        // (write results into the program's memory, perform a call) check it themselves first (MetadataCalls).
         if (d instanceof Decision.Answered) return;
-        if (Sys.traceeReads() != readsBefore && !SeccompNative.idValid(w.fd, resp, id)) return;
         respond(w.fd, resp, id, d);
     }
 

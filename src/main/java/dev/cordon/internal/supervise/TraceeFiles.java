@@ -35,7 +35,6 @@ public final class TraceeFiles {
             Path p = Path.of(s);
             if (p.isAbsolute() && ownRoot) return Optional.of(Path.of("/proc", Integer.toString(pid), "root", s.substring(1)));
             if (p.isAbsolute()) return Optional.of(p);
-            Sys.countTraceeRead();
             Path base = Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid),
                     dirfd == AT_FDCWD ? "cwd" : "fd/" + dirfd));
             return base.isAbsolute() ? Optional.of(base.resolve(p)) : Optional.empty();

@@ -471,15 +471,12 @@ public final class Sys {
     /**
      * Per-thread memory for reads of a notified process's memory, so that the supervisor's hot path allocates
      * no arena per call: [0,16) local iovec, [16,32) remote iovec, [64, 64 + {@value #TRACEE_CHUNK}) data.
-     * {@code reads} counts the reads made by the thread: the supervisor checks the notification is still
-     * pending (SECCOMP_IOCTL_NOTIF_ID_VALID) whenever a decision read anything of the process.
      */
     private static final class TraceeBuffer {
         final MemorySegment segment = Arena.ofAuto().allocate(64 + TRACEE_CHUNK, 16);
         final byte[] bytes = new byte[TRACEE_CHUNK];
         /** For {@link #resolvePath}: [0,4097) the path, [4352,4608) struct statx, [4608,4640) /proc/self/fd/N, [4640,4664) struct open_how, [4672,8768) the link's target. */
         MemorySegment files;
-        long reads;
         /** The string read at {@code recallAddress} of {@code recallPid} during the current call, see {@link #beginCallReads}. */
         boolean recallOn;
         int recallPid;
@@ -524,19 +521,8 @@ public final class Sys {
     private static final int TRACEE_DATA = 64;
     private static final ThreadLocal<TraceeBuffer> TRACEE = ThreadLocal.withInitial(TraceeBuffer::new);
 
-    /** How many reads of other processes' memory (or their /proc files, see {@link #countTraceeRead}) this thread made. */
-    public static long traceeReads() {
-        return TRACEE.get().reads;
-    }
-
-    /** Counts a read about another process made outside this class (its /proc files), for {@link #traceeReads}. */
-    public static void countTraceeRead() {
-        TRACEE.get().reads++;
-    }
-
     /** Reads up to {@code length} (<= TRACEE_CHUNK) bytes into the thread's buffer; returns how many. */
     private static long readChunk(TraceeBuffer b, int pid, long address, int length) {
-        b.reads++;
         MemorySegment s = b.segment;
         s.set(JAVA_LONG, 0, s.address() + TRACEE_DATA);
         s.set(JAVA_LONG, 8, length);
@@ -624,7 +610,6 @@ public final class Sys {
     /** Reads tracee memory with process_vm_readv; returns the number of bytes read. */
     public static long processVmRead(int pid, long remoteAddress, MemorySegment local, long length) {
         TraceeBuffer b = TRACEE.get();
-        b.reads++;
         MemorySegment s = b.segment;
         s.set(JAVA_LONG, 0, local.address());
         s.set(JAVA_LONG, 8, length);
