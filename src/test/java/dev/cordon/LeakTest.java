@@ -43,6 +43,28 @@ class LeakTest {
         return new Counts(fds, threads, children, cgroups);
     }
 
+    /**
+     * At audit level all every supervised call is logged with its thread's name, read through descriptors kept
+     * open per thread for the run (ProcessNames), and hidden metadata holds the rules' directories open: all
+     * must be closed when the run ends, with the listener's threads.
+     */
+    @Test
+    void auditedRunsLeaveNoDescriptors() throws Exception {
+        Policy policy = Policy.builder().read("/usr").execute("/usr").audit(AuditLevel.ALL).build();
+        List<String> cmd = List.of("/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do cat /usr/include/stdio.h >/dev/null & done; wait");
+        for (int i = 0; i < 10; i++) TestKit.run(policy, cmd);
+        Thread.sleep(200);
+        Counts before = count();
+        for (int i = 0; i < 100; i++) {
+            TestKit.Ran r = TestKit.run(policy, cmd);
+            if (r.exit() != 0) throw new AssertionError("run " + i + " failed: " + r);
+        }
+        Thread.sleep(500);
+        Counts after = count();
+        assertThat(after.descriptors()).as("descriptors").isLessThanOrEqualTo(before.descriptors());
+        assertThat(after.children()).as("children and zombies").isEqualTo(before.children());
+    }
+
     @Test
     void twoThousandRunsLeaveNothingBehind() throws Exception {
         Policy policy = Policy.builder().execute(TestKit.probe().toString())

@@ -138,6 +138,8 @@ public final class SandboxRun implements SandboxWatcher {
 
     /** Metadata reads and changes by path, decided and performed by the supervisor. */
     private final MetadataCalls metadata;
+    /** The names of the run's threads, for reports: descriptors of their comm files kept open until the end. */
+    private final ProcessNames names = new ProcessNames();
 
     SandboxRun(Limits limits, SandboxFilter filter, Checks checks, Consumer<Violation> onViolation, Rlimits rlimits,
                UserThread limitsThread, RunCgroup cgroup, List<OutputRelay> relays, List<String> layers,
@@ -535,9 +537,8 @@ public final class SandboxRun implements SandboxWatcher {
         return d;
     }
 
-    private static String processName(int pid) {
-        byte[] comm = Sys.readProcFile(pid, "comm");
-        return comm == null ? "?" : new String(comm, StandardCharsets.UTF_8).strip();
+    private String processName(int pid) {
+        return names.of(pid);
     }
 
     /** What the guard reports: new processes count against the process limit where no cgroup enforces it. */
@@ -784,6 +785,7 @@ public final class SandboxRun implements SandboxWatcher {
         }
         LIVE.remove(this);
         metadata.close();
+        names.close();
         boolean removed = true;
         if (cgroup != null) {
             try {

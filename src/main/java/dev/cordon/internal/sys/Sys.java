@@ -19,6 +19,7 @@ public final class Sys {
     private static final Arch ARCH = Arch.current();
 
     static final int NR_READ = ARCH.require("read");
+    private static final int NR_PREAD64 = ARCH.require("pread64");
     static final int NR_WRITE = ARCH.require("write");
     static final int NR_CLOSE = ARCH.require("close");
     static final int NR_OPENAT = ARCH.require("openat");
@@ -712,6 +713,19 @@ public final class Sys {
         MemorySegment.copy(p, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, p.length);
         s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, p.length, (byte) 0);
         return s;
+    }
+
+    /** /proc/PID/NAME opened for reading (close-on-exec), or -1: for a caller that reads it again and again (pread). */
+    public static int openProcFile(int pid, String name) {
+        long fd = raw(NR_OPENAT, AT_FDCWD, procPath(pid, name).address(), O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        return fd < 0 ? -1 : (int) fd;
+    }
+
+    /** Up to 4096 bytes of an open file from offset 0 in one pread (a /proc file is generated anew), or null. */
+    public static byte[] preadStart(int fd) {
+        MemorySegment s = PROC_BUFFER.get();
+        long n = raw(NR_PREAD64, fd, s.address() + 64, 4096, 0, 0, 0);
+        return n < 0 ? null : s.asSlice(64, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
     }
 
     /**
