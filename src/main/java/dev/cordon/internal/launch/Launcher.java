@@ -27,6 +27,7 @@ import dev.cordon.internal.seccomp.SyscallPolicyParser;
 import dev.cordon.internal.syscalls.Arch;
 import dev.cordon.internal.supervise.Supervisor;
 import dev.cordon.internal.sys.Errno;
+import dev.cordon.internal.sys.FileMeta;
 import dev.cordon.internal.sys.SeccompNative;
 import dev.cordon.internal.sys.Spawn;
 import dev.cordon.internal.sys.Sys;
@@ -430,7 +431,13 @@ public final class Launcher {
                 int copy = -1;
                 try {
                     // Without a thread pidfd (Linux < 6.9) the listener is in the JVM's table already (see run).
-                    copy = threadPidfd >= 0 ? Sys.pidfdGetfd(threadPidfd, fd) : fd;
+                    if (threadPidfd >= 0) {
+                        long c = FileMeta.pidfdGetfd(threadPidfd, fd);
+                        if (c < 0) throw new SyscallException("pidfd_getfd", (int) -c);
+                        copy = (int) c;
+                    } else {
+                        copy = fd;
+                    }
                     Supervisor.get().watchListener(copy, run);
                     failed = null;
                 } catch (SyscallException e) {

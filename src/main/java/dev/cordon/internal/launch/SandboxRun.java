@@ -40,7 +40,6 @@ import dev.cordon.internal.sys.SyscallException;
 import dev.cordon.internal.syscalls.Arch;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -315,7 +315,7 @@ public final class MetadataCalls implements AutoCloseable {
             // With AT_EACCESS: checked with the file-system identity, which is the program's here (see above);
             // the program's real and effective ids are the same (no_new_privs: no set-user-ID execution).
             long r = FileMeta.faccessat2(f.fd(), ObjectResolver.EMPTY, mode, EMPTY_PATH | FileMeta.AT_EACCESS);
-            return r < 0 ? Decision.fail((int) -r) : value(n, 0);
+            return r < 0 ? Decision.fail((int) -r) : value(0);
         } finally {
             FileMeta.close(f.fd());
         }
@@ -414,7 +414,7 @@ public final class MetadataCalls implements AutoCloseable {
             // was asked for): IN_DONT_FOLLOW would watch /proc's link instead.
             long r = checked(n, () -> FileMeta.inotifyAddWatch(c, self(f), mask & ~IN_DONT_FOLLOW));
             if (r == Long.MIN_VALUE) return Decision.ANSWERED;
-            return r < 0 ? Decision.fail((int) -r) : value(n, r);
+            return r < 0 ? Decision.fail((int) -r) : value(r);
         } catch (SyscallException e) {
             return Decision.fail(e.errno() == Errno.ESRCH ? Errno.ESRCH : Errno.EPERM);
         } finally {
@@ -597,14 +597,14 @@ public final class MetadataCalls implements AutoCloseable {
             if (w < 0) return Decision.fail(w == -Errno.ESRCH ? Errno.ESRCH : Errno.EFAULT);
             if (w != r.data().length) return Decision.fail(Errno.EFAULT);
         }
-        return value(n, r.value());
+        return value(r.value());
     }
 
     /**
      * The call's result, answered by the supervisor. No pending check first: nothing was done for the program that
      * it must not get, and an answer to a call no longer pending fails by itself (see Supervisor#answer).
      */
-    private static Decision value(Notification n, long v) {
+    private static Decision value(long v) {
         return new Decision.Value(v);
     }
 

@@ -34,7 +34,6 @@ public final class Sys {
     static final int NR_PRLIMIT64 = ARCH.require("prlimit64");
     static final int NR_PIDFD_OPEN = ARCH.require("pidfd_open");
     static final int NR_PIDFD_SEND_SIGNAL = ARCH.require("pidfd_send_signal");
-    static final int NR_PIDFD_GETFD = ARCH.require("pidfd_getfd");
     static final int NR_GETTID = ARCH.require("gettid");
     static final int NR_WAITID = ARCH.require("waitid");
     static final int NR_KILL = ARCH.require("kill");
@@ -336,11 +335,6 @@ public final class Sys {
         if (fd == -Errno.EINVAL || fd == -Errno.ENOSYS) return -1;
         if (fd < 0) throw new SyscallException("pidfd_open(PIDFD_THREAD)", (int) -fd);
         return (int) fd;
-    }
-
-    /** A copy, in the caller's descriptor table, of descriptor {@code fd} of the task behind {@code pidfd} (close-on-exec). */
-    public static int pidfdGetfd(int pidfd, int fd) {
-        return (int) call("pidfd_getfd", NR_PIDFD_GETFD, pidfd, fd, 0);
     }
 
     public static void pidfdSendSignal(int pidfd, int signal) {
@@ -734,9 +728,9 @@ public final class Sys {
      * files whose reads fill the buffer while there is more (cmdline, status, not every /proc file does).
      */
     public static byte[] readProcFile(int pid, String name) {
-        MemorySegment s = procPath(pid, name);
-        long fd = raw(NR_OPENAT, AT_FDCWD, s.address(), O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        int fd = openProcFile(pid, name);
         if (fd < 0) return null;
+        MemorySegment s = PROC_BUFFER.get();
         try {
             byte[] out = new byte[0];
             while (true) {
